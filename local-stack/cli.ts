@@ -1,0 +1,219 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import pg from 'pg';
+import { dbUrl, loadConfig, statusVariables, type StackConfig } from './config.ts';
+import { generateTypes, runAdvisors } from './db/migrate.ts';
+import { portIsFree, StackError } from './db/postgres.ts';
+import { DEMO_PASSWORD } from './demo.ts';
+import { createLogger } from './log.ts';
+import { startStack, statusFile, type RunningStack } from './stack.ts';
+
+const WEB_PORT = Number(process.env.LINTEL_WEB_PORT) || 5173;
+const TYPES_FILE = path.join('web', 'lib', 'database.types.ts');
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const step = (line: string) => say(`  · ${line}`);
+
+/** DB_URL uses an existing Postgres; LINTEL_* variables move a stack (tests run several). */
+function configFromEnv(): StackConfig {
+  const env = process.env;
+  const port = (name: string) => (env[name] ? Number(env[name]) : undefined);
+  return loadConfig({
+    externalDbUrl: env.DB_URL || undefined,
+    stateDir: env.LINTEL_STATE_DIR || undefined,
+    ports: { api: port('LINTEL_API_PORT'), db: port('LINTEL_DB_PORT'), mail: port('LINTEL_MAIL_PORT') },
+  });
+}
+
+/**
+ * Resolves on the first SIGINT / SIGTERM / SIGHUP. Ctrl-C reaches npm and this process at once
+ * (and npm forwards it again), so repeats within 3 s are the same request; a later one exits.
+ */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    let first = 0;
+    const on = (sig: string) => {
+      if (!first) {
+        first = Date.now();
+        resolve(sig);
+      } else if (Date.now() - first > 3000) {
+        process.stderr.write('Stopping at once.\n');
+        process.exit(130);
+      }
+    };
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => on(sig));
+  });
+}
+
+async function demoLogins(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ email: string }>(
+      "select email from auth.users where email like '%.test' order by split_part(email, '@', 2), email",
+    );
+    return rows.map((r) => r.email);
+  } catch {
+    return [];
+  } finally {
+    await client.end();
+  }
+}
+
+async function printBanner(stack: RunningStack, webUrl?: string): Promise<void> {
+  const s = stack.status;
+  say('');
+  say('Lintel local stack is running.');
+  if (webUrl) say(`  Web app          ${webUrl}`);
+  say(`  API URL          ${s.API_URL}`);
+  say(`  Health           ${s.API_URL}/health`);
+  say(`  DB URL           ${s.DB_URL}`);
+  say(`  Mail outbox      ${s.MAIL_URL}`);
+  say(`  Anon key         ${s.ANON_KEY}`);
+  say(`  Service role key ${s.SERVICE_ROLE_KEY}`);
+  say(`  JWT secret       ${s.JWT_SECRET}`);
+  const logins = await demoLogins(s.DB_URL!);
+  if (logins.length) {
+    say(`  Demo logins (password ${DEMO_PASSWORD}):`);
+    for (const email of logins) say(`    ${email}`);
+  }
+  say(`  Logs             ${path.join(stack.config.stateDir, 'logs', 'stack.log')}`);
+  say('Press Ctrl-C to stop.');
+}
+
+async function runStack(withWeb: boolean, reset: boolean): Promise<void> {
+  const config = configFromEnv();
+  const t0 = performance.now();
+  const logger = createLogger('local-stack', { file: path.join(config.stateDir, 'logs', 'stack.log') });
+  say(reset ? 'Resetting and starting the Lintel local stack…' : 'Starting the Lintel local stack…');
+  const signal = untilSignal();
+  let web: ResultPromise | undefined;
+  let stack: RunningStack | undefined;
+  const stopEverything = async () => {
+    if (web && web.exitCode === null) {
+      web.kill('SIGTERM');
+      await web.catch(() => undefined);
+    }
+    await stack?.stop();
+  };
+  try {
+    if (withWeb && !(await portIsFree(config.host, WEB_PORT))) {
+      throw new StackError(`Port ${WEB_PORT} is already in use by another program, so the web app cannot start there.`);
+    }
+    const starting = startStack(config, logger, { reset, progress: step });
+    stack = await Promise.race([starting, signal.then(() => starting)]);
+    let webUrl: string | undefined;
+    if (withWeb) {
+      step('Starting the web app');
+      web = execa('vite', ['dev', '--host', config.host, '--port', String(WEB_PORT), '--strictPort'], {
+        cwd: config.projectRoot,
+        preferLocal: true,
+        env: { PUBLIC_SUPABASE_URL: stack.status.API_URL, PUBLIC_SUPABASE_ANON_KEY: stack.status.ANON_KEY },
+        stdout: 'ignore',
+        stderr: 'pipe',
+        reject: false,
+        forceKillAfterDelay: 5000,
+      });
+      webUrl = `http://${config.host}:${WEB_PORT}`;
+      await waitForHttp(webUrl, 60_000, web);
+    }
+    await printBanner(stack, webUrl);
+    say(`Ready in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+    const exitedEarly = web ? web.then((r) => `web app exited (${r.exitCode})`) : new Promise<string>(() => undefined);
+    const why = await Promise.race([signal, exitedEarly]);
+    say(`\nStopping (${why})…`);
+  } finally {
+    await stopEverything();
+    logger.flush();
+  }
+  say('Stopped.');
+}
+
+async function waitForHttp(url: string, ms: number, child?: ResultPromise): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child && child.exitCode !== null) {
+      const r = await child;
+      throw new StackError(`The web app exited while starting: ${String(r.stderr).trim().split('\n').pop()}`);
+    }
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new StackError(`${url} did not answer within ${ms / 1000} s.`);
+}
+
+/** The running stack's variables, or the ones it would use, as one JSON object. */
+function status(): void {
+  const config = configFromEnv();
+  const file = statusFile(config);
+  let vars: Record<string, string> = statusVariables(config);
+  let running = false;
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    try {
+      process.kill(Number(saved.PID), 0);
+      running = true;
+      vars = saved;
+    } catch {
+      running = false;
+    }
+  }
+  const { PID: _pid, ...rest } = vars;
+  say(JSON.stringify({ ...rest, RUNNING: running }, null, 2));
+}
+
+async function genTypes(): Promise<void> {
+  const config = configFromEnv();
+  const url = process.env.DB_URL || runningDbUrl(config);
+  const types = await generateTypes({ projectRoot: config.projectRoot, dbUrl: url });
+  writeFileSync(path.join(config.projectRoot, TYPES_FILE), types.endsWith('\n') ? types : `${types}\n`);
+  say(`Wrote ${TYPES_FILE}.`);
+}
+
+async function advisors(): Promise<void> {
+  const config = configFromEnv();
+  const url = process.env.DB_URL || runningDbUrl(config);
+  say(await runAdvisors({ projectRoot: config.projectRoot, dbUrl: url }, 'info'));
+}
+
+function runningDbUrl(config: StackConfig): string {
+  if (!existsSync(statusFile(config))) {
+    throw new StackError('The local stack is not running: start it with `npm run stack` (or set DB_URL).');
+  }
+  return dbUrl(config);
+}
+
+async function main(): Promise<void> {
+  const [command = 'stack', ...rest] = process.argv.slice(2);
+  const reset = rest.includes('--reset');
+  switch (command) {
+    case 'start':
+      return runStack(true, reset);
+    case 'stack':
+      return runStack(false, reset);
+    case 'status':
+      return status();
+    case 'gen-types':
+      return genTypes();
+    case 'advisors':
+      return advisors();
+    default:
+      throw new StackError(`Unknown command "${command}": use start, stack [--reset], status, gen-types or advisors.`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`\n✖ ${message}\n`);
+    if (process.env.LINTEL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  },
+);

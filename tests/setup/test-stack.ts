@@ -1,0 +1,69 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { loadConfig, PROJECT_ROOT } from '../../local-stack/config.ts';
+import { startPostgres, type PostgresHandle } from '../../local-stack/db/postgres.ts';
+import { createLogger } from '../../local-stack/log.ts';
+import { startStack } from '../../local-stack/stack.ts';
+
+/** Debian's PostgreSQL 15 server (CI installs `postgresql-15`), for the Supabase-15 pass. */
+export const PG15_BIN_DIR = '/usr/lib/postgresql/15/bin';
+
+export interface TestStack {
+  status: Record<string, string>;
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now, so tests never collide with `npm start`. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A throwaway stack on free ports and a fresh data folder under `.lintel/test/`: embedded
+ * PostgreSQL 18 by default, Debian's PostgreSQL 15 when `pg` is '15'.
+ */
+export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Promise<TestStack> {
+  const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+  const stateDir = path.join(PROJECT_ROOT, '.lintel', 'test', id);
+  mkdirSync(stateDir, { recursive: true });
+  const logger = createLogger('test-stack', { file: path.join(PROJECT_ROOT, '.lintel', 'test-logs', `${id}.log`) });
+  const [api, db, mail] = [await freePort(), await freePort(), await freePort()];
+
+  let pg15: PostgresHandle | undefined;
+  if (opts.pg === '15') {
+    pg15 = await startPostgres({
+      binDir: PG15_BIN_DIR,
+      dataDir: path.join(stateDir, 'pg15'),
+      host: '127.0.0.1',
+      port: db,
+      logger,
+      durable: false,
+    });
+  }
+  const config = loadConfig({ stateDir, ports: { api, db, mail }, externalDbUrl: pg15?.url });
+  try {
+    const stack = await startStack(config, logger, { durable: false });
+    return {
+      status: stack.status,
+      stateDir,
+      async stop() {
+        await stack.stop();
+        await pg15?.stop();
+        logger.flush();
+        if (!process.env.LINTEL_KEEP_TEST_STATE) rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await pg15?.stop();
+    throw err;
+  }
+}

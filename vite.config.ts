@@ -1,0 +1,24 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vitest/config';
+
+const layer = (name: string, timeout: number) => ({
+  test: {
+    name,
+    include: [`tests/${name}/**/*.test.ts`],
+    environment: 'node',
+    globalSetup: ['tests/setup/global.ts'],
+    testTimeout: timeout,
+    hookTimeout: 120_000,
+  },
+});
+
+export default defineConfig({
+  plugins: [sveltekit()],
+  server: { host: '127.0.0.1', port: 5173, strictPort: true },
+  test: {
+    // Test layers (ARCHITECTURE.md, Testing layers). They share one test stack that
+    // tests/setup/global.ts starts on its own ports and data folder, so `npm test` runs
+    // beside `npm start`.
+    projects: [layer('db', 30_000), layer('stack', 30_000), layer('functions', 60_000)],
+  },
+});
