@@ -85,6 +85,8 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
 
     progress('Starting the API gateway');
     const pool = new pg.Pool({ connectionString: url, max: 2 });
+    // An idle connection dropped by a restarting database must not crash the stack.
+    pool.on('error', (err) => logger.warn({ err: err.message }, 'health pool connection lost'));
     started.push({ stop: () => pool.end() });
     const gateway = await startGateway({
       host: config.host,
