@@ -62,7 +62,7 @@ export async function isRealSupabase(client: Queryable): Promise<boolean> {
        exists (select from pg_catalog.pg_namespace where nspname = 'auth') as has_auth`,
     [`${ROLE_COMMENT_PREFIX}%`],
   );
-  const { admin_is_ours, has_auth } = rows[0];
+  const { admin_is_ours, has_auth } = rows[0]!;
   // admin_is_ours is null when supabase_admin does not exist.
   return admin_is_ours === false || has_auth;
 }
@@ -119,7 +119,7 @@ export async function bootstrapPlatform(
       const { rows } = await client.query<{ db: string }>(
         'select quote_ident(current_database()) as db',
       );
-      await client.query(`alter database ${rows[0].db} set ${MARKER_SETTING} = '${version}'`);
+      await client.query(`alter database ${rows[0]!.db} set ${MARKER_SETTING} = '${version}'`);
       await client.query(`comment on role supabase_admin is '${ROLE_COMMENT_PREFIX} ${version}'`);
       await client.query('commit');
       log(`platform bootstrap applied: ${pending.map((f) => f.name).join(', ')}`);
