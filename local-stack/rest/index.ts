@@ -269,6 +269,7 @@ interface Plan {
   table?: string;
   countSql?: string;
   countValues?: unknown[];
+  rpcCountSql?: string;
   offset: number;
   hasLimit: boolean;
 }
@@ -542,7 +543,8 @@ class Handler {
       if (prefer.resolution === 'ignore-duplicates') conflict = ` on conflict (${target.map(ident).join(', ')}) do nothing`;
       else {
         const updates = cols.filter((c) => !target.includes(c));
-        conflict = ` on conflict (${target.map(ident).join(', ')}) do ${updates.length ? `update set ${updates.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}` : 'nothing'}`;
+        const set = updates.length ? updates : cols;
+        conflict = ` on conflict (${target.map(ident).join(', ')}) do ${set.length ? `update set ${set.map((c) => `${ident(c)} = excluded.${ident(c)}`).join(', ')}` : 'nothing'}`;
       }
       prefer.applied.push(`resolution=${prefer.resolution}`);
     } else if (onConflict) {
@@ -579,8 +581,16 @@ class Handler {
     const location = kind === 'create' && prefer.return === 'headers-only' && table.pk.length
       ? `case when pg_catalog.count(_postgrest_t) = 1 then (select string_agg(pgrst_k || '=eq.' || pgrst_v, '&') from json_each_text((pg_catalog.json_agg(_postgrest_t) -> 0)) as j(pgrst_k, pgrst_v) where pgrst_k = any(${p.add(table.pk)}::text[])) end`
       : 'null';
-    const sql = `with pgrst_source as (${mutation}) select '' as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${represent ? bodyExpr(media) : "''"} as body, ${location} as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status from (${inner}) _postgrest_t`;
-    return { sql, values: p.values, readOnly: false, media, kind, table: table.name, offset: 0, hasLimit: false };
+    // Upserts report whether any row was new (201) or all were updated (200), as PostgREST's
+    // pgrst.inserted does; xmax = 0 marks a freshly inserted row version.
+    const upsert = (kind === 'create' && prefer.resolution === 'merge-duplicates') || kind === 'upsert';
+    const cols = table.columns.map((c) => ident(c.name)).join(', ');
+    const source = upsert
+      ? `pgrst_raw as (${mutation.replace(/ returning .*$/, ` returning ${ident(alias)}.*, (${ident(alias)}.xmax = 0) as pgrst_is_insert`)}), pgrst_source as (select ${cols} from pgrst_raw)`
+      : `pgrst_source as (${mutation})`;
+    const inserted = upsert ? '(select count(*) from pgrst_raw where pgrst_is_insert)' : 'null';
+    const sql = `with ${source} select '' as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${represent ? bodyExpr(media) : "''"} as body, ${location} as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status, ${inserted} as inserted from (${inner}) _postgrest_t`;
+    return { sql, values: p.values, readOnly: false, media, kind, table: table.name, offset: 0, hasLimit: false, countSql: prefer.count ? 'affected' : undefined };
   }
 
   private planCall(
@@ -627,11 +637,10 @@ class Handler {
     const keys = Object.keys(args);
     let fn: Fn | undefined;
     let singleJson = false;
+    // Unnamed parameters are addressed with the empty key, as postgrest-js sends them.
     const matches = candidates.filter((f) => {
-      const named = f.params.filter((x) => x.name);
-      if (named.length !== f.params.length) return false;
-      const required = named.filter((x) => !x.hasDefault).map((x) => x.name);
-      return required.every((r) => keys.includes(r)) && keys.every((k) => named.some((x) => x.name === k));
+      const required = f.params.filter((x) => !x.hasDefault).map((x) => x.name);
+      return required.every((r) => keys.includes(r)) && keys.every((k) => f.params.some((x) => x.name === k));
     });
     const singleParam = candidates.filter((f) => f.params.length === 1 && (f.params[0]!.name === '' || prefer.params === 'single-object') && ['json', 'jsonb', 'text', 'xml', 'bytea'].includes(f.params[0]!.typname));
     if (isPost && (prefer.params === 'single-object' || (matches.length === 0 && singleParam.length > 0))) {
@@ -645,13 +654,9 @@ class Handler {
     if (!fn) {
       if (matches.length === 1) fn = matches[0];
       else if (matches.length > 1) {
-        // Prefer the overload whose parameters are exactly the given keys.
-        const exact = matches.filter((f) => f.params.length === keys.length);
-        if (exact.length === 1) fn = exact[0];
-        else {
-          throw new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${matches.map((f) => `${f.schema}.${f.name}(${f.params.map((x) => `${x.name} => ${x.type}`).join(', ')})`).join(', ')}`, null,
-            'Try renaming the parameters or the function itself in the database so function overloading can be resolved');
-        }
+        const sig = (f: Fn) => `${f.schema}.${f.name}(${f.params.map((x) => `${x.name} => ${x.type}`).join(', ')})`;
+        throw new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${matches.map(sig).sort().join(', ')}`, null,
+          'Try renaming the parameters or the function itself in the database so function overloading can be resolved');
       }
     }
     if (!fn) {
@@ -661,7 +666,17 @@ class Handler {
       const withParams = sorted.length ? ` with parameter${sorted.length > 1 ? 's' : ''} ${prms}` : ' without parameters';
       const suffix = isPost && contentType === 'application/json' ? `${withParams} or with a single unnamed json/jsonb parameter` : isText ? ` with a single unnamed ${contentType === 'text/plain' ? 'text' : contentType === 'text/xml' ? 'xml' : 'bytea'} parameter` : withParams;
       let hint: string | null = null;
-      if (candidates.length) hint = `Perhaps you meant to call the function ${schema}.${name}(${[...new Set(candidates.flatMap((f) => f.params.map((x) => x.name)))].sort().join(', ')})`;
+      if (!isText) {
+        if (candidates.length) {
+          const lists = candidates.map((f) => `(${f.params.map((x) => x.name).sort().join(', ')})`);
+          const best = fuzzyBest(lists, `(${prms})`, 0.33);
+          if (best) hint = `Perhaps you meant to call the function ${schema}.${name}${best}`;
+        } else {
+          const names = [...cache.functions.values()].flat().filter((f) => f.schema === schema).map((f) => f.name);
+          const best = fuzzyBest([...new Set(names)], name, 0.75);
+          if (best) hint = `Perhaps you meant to call the function ${schema}.${best}`;
+        }
+      }
       throw new ApiError(404, 'PGRST202', `Could not find the function ${schema}.${name}${isText ? '' : sorted.length ? `(${prms})` : ' without parameters'} in the schema cache`,
         `Searched for the function ${schema}.${name}${suffix}, but no matches were found in the schema cache.`, hint);
     }
@@ -678,9 +693,10 @@ class Handler {
     } else {
       const given = fn.params.filter((x) => keys.includes(x.name));
       const jsonArgs: Record<string, unknown> = {};
-      for (const k of keys) jsonArgs[k] = args[k];
-      argsCte = `pgrst_args as (select * from json_to_record(${p.add(JSON.stringify(jsonArgs))}::json) as _(${given.map((x) => `${ident(x.name)} ${x.type}`).join(', ')})), `;
-      call = `${fnName}(${given.map((x) => `${x.variadic ? 'variadic ' : ''}${ident(x.name)} := (select ${ident(x.name)} from pgrst_args)`).join(', ')})`;
+      given.forEach((x, i) => { jsonArgs[`pgrst_arg_${i}`] = args[x.name]; });
+      argsCte = `pgrst_args as (select * from json_to_record(${p.add(JSON.stringify(jsonArgs))}::json) as _(${given.map((x, i) => `${ident(`pgrst_arg_${i}`)} ${x.type}`).join(', ')})), `;
+      // An unnamed parameter can only be passed by position (it is then the first one).
+      call = `${fnName}(${given.map((x, i) => `${x.variadic ? 'variadic ' : ''}${x.name ? `${ident(x.name)} := ` : ''}(select ${ident(`pgrst_arg_${i}`)} from pgrst_args)`).join(', ')})`;
     }
     // Result shaping: scalar, set of scalars, or rows of a table type / RETURNS TABLE.
     const { levels, select } = this.parseLevels(params, new Set([...skip]));
@@ -699,6 +715,14 @@ class Handler {
     if (range?.limit !== undefined) limit = limit === undefined ? range.limit : Math.min(limit, range.limit);
     if (config.maxRows !== undefined && fn.setof) limit = limit === undefined ? config.maxRows : Math.min(limit, config.maxRows);
     let bodySql: string;
+    const paging: number[] = [];
+    // limit / offset travel as parameters so the count query can reuse the statement with nulls.
+    const pageSql = () => {
+      let out = '';
+      if (limit !== undefined) { out += ` limit ${p.add(limit)}`; paging.push(p.values.length - 1); }
+      if (offset) { out += ` offset ${p.add(offset)}`; paging.push(p.values.length - 1); }
+      return out;
+    };
     if (fn.returnTypname === 'void') {
       source = `select ${call}`;
       bodySql = "''";
@@ -708,7 +732,7 @@ class Handler {
       const where = whereSql(top, fn.name, p, new Map(), { schema, name: fn.name, kind: 'f', description: null, insertable: false, updatable: false, deletable: false, columns: [], colMap: new Map(), pk: [], uniques: [] });
       const order = top.order?.length ? `order by ${orderSql(top.order, fn.name, new Map(), fn.name)}` : '';
       source = fn.setof
-        ? `select ${ident(fn.name)} as ${alias} from ${call} as ${ident(fn.name)} ${where} ${order} ${limit !== undefined ? `limit ${p.add(limit)}` : ''} ${offset ? `offset ${p.add(offset)}` : ''}`
+        ? `select ${ident(fn.name)} as ${alias} from ${call} as ${ident(fn.name)} ${where} ${order} ${pageSql()}`
         : `select ${call} as ${alias}`;
       bodySql = fn.setof ? `coalesce(pg_catalog.json_agg(_postgrest_t.${alias}), '[]')::text` : `coalesce((pg_catalog.json_agg(_postgrest_t.${alias}) -> 0)::text, 'null')`;
       if (media.kind === 'object') bodySql = `coalesce((pg_catalog.json_agg(_postgrest_t.${alias}) -> 0)::text, 'null')`;
@@ -719,17 +743,25 @@ class Handler {
       const where = whereSql(top, alias, p, sel.embeds, pseudo);
       const group = sel.hasAggregate && sel.groupBy.length ? `group by ${sel.groupBy.join(', ')}` : '';
       const order = top.order?.length ? `order by ${orderSql(top.order, alias, sel.embeds, pseudo.name)}` : '';
-      source = `select ${sel.columns.join(', ') || 'null'} from ${call} as ${ident(alias)} ${sel.joins.join(' ')} ${where} ${group} ${order} ${limit !== undefined ? `limit ${p.add(limit)}` : ''} ${offset ? `offset ${p.add(offset)}` : ''}`;
+      source = `select ${sel.columns.join(', ') || 'null'} from ${call} as ${ident(alias)} ${sel.joins.join(' ')} ${where} ${group} ${order} ${pageSql()}`;
       bodySql = fn.setof ? bodyExpr(media) : `coalesce((pg_catalog.json_agg(_postgrest_t) -> 0)::text, 'null')`;
       if (media.stripNulls) bodySql = fn.setof ? bodyExpr(media) : `coalesce(json_strip_nulls(pg_catalog.json_agg(_postgrest_t) -> 0)::text, 'null')`;
     }
     const sql = `with ${argsCte}pgrst_source as (${source}) select null::bigint as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${bodySql} as body, null as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status from (select * from pgrst_source) _postgrest_t`;
     let countSql: string | undefined;
-    if (prefer.count && fn.setof) countSql = 'rpc';
+    let rpcCountSql: string | undefined;
+    let countValues: unknown[] | undefined;
+    if (prefer.count) {
+      countSql = 'rpc';
+      if (paging.length) {
+        rpcCountSql = `with ${argsCte}pgrst_source as (${source}) select pg_catalog.count(*) as n from pgrst_source`;
+        countValues = p.values.map((v, i) => (paging.includes(i) ? null : v));
+      }
+    }
     if (prefer.maxAffected !== undefined && prefer.handling === 'strict' && !fn.setof) {
       throw new ApiError(400, 'PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');
     }
-    return { sql, values: p.values, readOnly, media, kind: 'call', fn, countSql, offset, hasLimit: limit !== undefined };
+    return { sql, values: p.values, readOnly, media, kind: 'call', fn, countSql, rpcCountSql, countValues, offset, hasLimit: limit !== undefined };
   }
 
   private async execute(
@@ -800,11 +832,18 @@ class Handler {
         }
         const name = this.statementName(plan.sql);
         const res = await client.query(name ? { name, text: plan.sql, values: plan.values } : { text: plan.sql, values: plan.values });
-        const row = res.rows[0] as { total_result_set: string | null; page_total: string; body: string; location?: string | null; response_headers: string | null; response_status: string | null };
+        const row = res.rows[0] as { total_result_set: string | null; page_total: string; body: string; location?: string | null; response_headers: string | null; response_status: string | null; inserted?: string | null };
         const pageTotal = Number(row.page_total);
         let total: number | undefined;
         if (plan.countSql && prefer.count) {
-          if (plan.countSql === 'rpc') total = pageTotal + plan.offset;
+          if (plan.countSql === 'affected') total = pageTotal;
+          else if (plan.countSql === 'rpc') {
+            total = pageTotal + plan.offset;
+            if (plan.rpcCountSql && plan.countValues) {
+              const c = await client.query({ text: plan.rpcCountSql!, values: plan.countValues });
+              total = Number(c.rows[0].n);
+            }
+          }
           else if (prefer.count === 'exact' || prefer.count === 'estimated') {
             const c = await client.query({ text: plan.countSql, values: plan.countValues });
             total = Number(c.rows[0].n);
@@ -847,7 +886,7 @@ class Handler {
   }
 
   private respond(
-    plan: Plan, row: { body: string; location?: string | null; response_headers: string | null; response_status: string | null },
+    plan: Plan, row: { body: string; location?: string | null; response_headers: string | null; response_status: string | null; inserted?: string | null },
     pageTotal: number, total: number | undefined, prefer: Prefer, profileHeaders: Record<string, string>, method: string,
   ): Response {
     const headers: Record<string, string> = { ...profileHeaders };
@@ -875,6 +914,7 @@ class Handler {
       status = 201;
       headers['content-range'] = `*/${totalStr}`;
       if (row.location) headers.location = `/${plan.table}?${row.location}`;
+      if (row.inserted !== null && row.inserted !== undefined && Number(row.inserted) <= 0 && (plan.kind === 'upsert' || prefer.resolution === 'merge-duplicates')) status = 200;
       if (plan.kind === 'upsert' && prefer.return !== 'representation') status = 204;
       if (prefer.return === 'representation') headers['content-type'] = contentType;
       else body = null;
@@ -989,20 +1029,41 @@ function jwtError(err: JwtError): ApiError {
 
 function tableNotFound(cache: SchemaCache, schema: string, name: string): ApiError {
   const names = [...cache.tables.values()].filter((t) => t.schema === schema).map((t) => t.name);
-  const best = names.map((n) => [n, similarity(n, name)] as const).sort((a, b) => b[1] - a[1])[0];
+  const best = fuzzyBest(names, name, 0.75);
   return new ApiError(404, 'PGRST205', `Could not find the table '${schema}.${name}' in the schema cache`, null,
-    best && best[1] >= 0.5 ? `Perhaps you meant the table '${schema}.${best[0]}'` : null);
+    best ? `Perhaps you meant the table '${schema}.${best}'` : null);
 }
 
-/** Bigram similarity, close to the fuzzy match PostgREST uses for its "Perhaps you meant" hints. */
-function similarity(a: string, b: string): number {
-  const grams = (s: string) => { const g = new Map<string, number>(); const t = `-${s.toLowerCase()}-`; for (let i = 0; i < t.length - 1; i++) g.set(t.slice(i, i + 2), (g.get(t.slice(i, i + 2)) ?? 0) + 1); return g; };
-  const ga = grams(a), gb = grams(b);
-  let inter = 0, na = 0, nb = 0;
-  for (const v of ga.values()) na += v * v;
-  for (const v of gb.values()) nb += v * v;
-  for (const [k, v] of ga) inter += v * (gb.get(k) ?? 0);
-  return inter / Math.sqrt(na * nb || 1);
+/**
+ * The closest candidate as PostgREST's fuzzy-set hints pick it: names reduced to letters,
+ * digits, commas and spaces, scored by Levenshtein similarity.
+ */
+function fuzzyBest(candidates: string[], wanted: string, min: number): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9\u00c0-\u00ff, ]+/g, '');
+  const w = norm(wanted);
+  if (!w) return undefined;
+  let best: string | undefined;
+  let bestScore = 0;
+  for (const c of candidates) {
+    const n = norm(c);
+    if (!n) continue;
+    const score = 1 - levenshtein(n, w) / Math.max(n.length, w.length);
+    if (score > bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return bestScore >= min ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 export type { Filter, LogicTree, EmbedInfo };

@@ -4,7 +4,7 @@
 // parameters; identifiers are quoted; JSON keys are escaped string literals.
 import { ApiError } from './errors.ts';
 import type { Filter, LogicTree, OrderTerm, SelectEmbed, SelectItem, FieldRef } from './parse.ts';
-import { key, type ForeignKey, type SchemaCache, type Table } from './schema.ts';
+import { key, type Fn, type ForeignKey, type SchemaCache, type Table } from './schema.ts';
 
 export const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 export const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -36,6 +36,7 @@ export interface Relationship {
   childCols: string[];
   target: Table;
   junction?: { table: Table; fkParent: ForeignKey; fkChild: ForeignKey };
+  computed?: Fn;
 }
 
 const isKey = (t: Table, cols: string[]) =>
@@ -49,24 +50,28 @@ export function findRelationships(cache: SchemaCache, parent: Table, name: strin
   const out: Relationship[] = [];
   const sameParent = (schema: string, table: string) => schema === parent.schema && table === parent.name;
   for (const fk of cache.fks) {
-    // many-to-one: parent holds the key
+    const selfRef = fk.schema === fk.fschema && fk.table === fk.ftable;
+    // many-to-one: parent holds the key. A self-reference is many-to-one only through its column.
     if (sameParent(fk.schema, fk.table)) {
       const target = cache.tables.get(key(fk.fschema, fk.ftable));
-      if (target && target.schema === parent.schema && (fk.ftable === name || (fk.columns.length === 1 && fk.columns[0] === name) || fk.name === name)) {
+      const byName = fk.ftable === name && !selfRef;
+      const byCol = !fk.derived && ((fk.columns.length === 1 && fk.columns[0] === name) || (fk.name === name && !selfRef));
+      if (target && target.schema === parent.schema && (byName || byCol)) {
         out.push({ kind: isKey(parent, fk.columns) ? 'o2o' : 'm2o', fk, parentCols: fk.columns, childCols: fk.fcolumns, target });
       }
     }
     // one-to-many: the child holds the key
     if (sameParent(fk.fschema, fk.ftable)) {
       const target = cache.tables.get(key(fk.schema, fk.table));
-      if (target && target.schema === parent.schema && (fk.table === name || fk.name === name)) {
-        out.push({ kind: isKey(target, fk.columns) ? 'o2o' : 'o2m', fk, parentCols: fk.fcolumns, childCols: fk.columns, target });
+      if (target && target.schema === parent.schema && (fk.table === name || (!fk.derived && fk.name === name && !selfRef))) {
+        out.push({ kind: isKey(target, fk.columns) && !selfRef ? 'o2o' : 'o2m', fk, parentCols: fk.fcolumns, childCols: fk.columns, target });
       }
     }
   }
   // many-to-many through a junction whose two keys are part of its primary / unique keys
   const byTable = new Map<string, ForeignKey[]>();
   for (const fk of cache.fks) {
+    if (fk.derived) continue;
     const k = key(fk.schema, fk.table);
     if (!byTable.has(k)) byTable.set(k, []);
     byTable.get(k)!.push(fk);
@@ -86,12 +91,23 @@ export function findRelationships(cache: SchemaCache, parent: Table, name: strin
       }
     }
   }
+  // computed relationships: fn(parent_row) returning rows of a table
+  for (const fn of cache.functions.get(key(parent.schema, name)) ?? []) {
+    if (fn.params.length !== 1 || fn.params[0]!.rel?.name !== parent.name || fn.params[0]!.rel?.schema !== parent.schema || !fn.returnTable) continue;
+    const target = cache.tables.get(key(fn.returnTable.schema, fn.returnTable.name));
+    if (!target) continue;
+    const fk: ForeignKey = { name: fn.name, schema: parent.schema, table: parent.name, columns: [], fschema: target.schema, ftable: target.name, fcolumns: [] };
+    out.push({ kind: !fn.setof || fn.rowsOne ? 'm2o' : 'o2m', fk, parentCols: [], childCols: [], target, computed: fn });
+  }
   return out;
 }
 
 function hintMatches(rel: Relationship, hint: string): boolean {
   if (rel.junction) return rel.junction.table.name === hint || rel.junction.fkParent.name === hint || rel.junction.fkChild.name === hint;
-  return rel.fk.name === hint || rel.fk.columns.includes(hint) || rel.fk.fcolumns.includes(hint) || rel.target.name === hint;
+  if (rel.computed) return false;
+  const selfRef = rel.fk.schema === rel.fk.fschema && rel.fk.table === rel.fk.ftable;
+  if (selfRef) return rel.fk.columns.length === 1 && rel.fk.columns[0] === hint;
+  return rel.fk.name === hint || (rel.fk.columns.length === 1 && rel.fk.columns[0] === hint) || (rel.fk.fcolumns.length === 1 && rel.fk.fcolumns[0] === hint);
 }
 
 const fmtCols = (c: string[]) => `(${c.join(', ')})`;
@@ -109,11 +125,6 @@ export function resolveEmbed(cache: SchemaCache, parent: Table, embed: SelectEmb
     seen.add(k);
     return true;
   });
-  // A name that is a column / FK name wins over table-name matches of other keys.
-  if (rels.length > 1 && !embed.hint) {
-    const direct = rels.filter((r) => !r.junction && (r.fk.name === embed.name || (r.kind !== 'o2m' && r.fk.columns.length === 1 && r.fk.columns[0] === embed.name)));
-    if (direct.length === 1) rels = direct;
-  }
   if (rels.length === 1) return rels[0]!;
   if (rels.length === 0) {
     throw new ApiError(400, 'PGRST200', `Could not find a relationship between '${parent.name}' and '${embed.name}' in the schema cache`,
@@ -158,7 +169,7 @@ function arrayLiteral(items: string[]): string {
 
 const OPS: Record<string, string> = {
   eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'like', ilike: 'ilike', match: '~', imatch: '~*',
-  cs: '@>', cd: '<@', ov: '&&', sl: '<<', sr: '>>', nxl: '&<', nxr: '&>', adj: '-|-', isdistinct: 'is distinct from',
+  cs: '@>', cd: '<@', ov: '&&', sl: '<<', sr: '>>', nxl: '&>', nxr: '&<', adj: '-|-', isdistinct: 'is distinct from',
 };
 const FTS: Record<string, string> = { fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery' };
 
@@ -269,6 +280,7 @@ export function buildSelect(
   let hasAggregate = false;
   const embeds = new Map<string, EmbedInfo>();
   const usedNames = new Set<string>();
+  const embedCols: { index: number; agg: string; group: string }[] = [];
   for (const item of items) {
     if (item.kind === 'star') {
       columns.push(`${ident(alias)}.*`);
@@ -282,7 +294,8 @@ export function buildSelect(
       continue;
     }
     if (item.kind === 'field') {
-      let expr = jsonPath(`${ident(alias)}.${ident(item.field.name)}`, item.field.path);
+      const computed = table.colMap.has(item.field.name) ? undefined : computedField(opts.cache, table, item.field.name);
+      let expr = jsonPath(computed ? `${qi(computed.schema, computed.name)}(${ident(alias)})` : `${ident(alias)}.${ident(item.field.name)}`, item.field.path);
       if (item.cast) expr = `${expr}::${castType(item.cast)}`;
       const name = item.alias ?? (item.aggregate ? item.aggregate : outputName(item.field));
       if (item.aggregate) {
@@ -292,7 +305,7 @@ export function buildSelect(
         if (item.aggregateCast) agg = `${agg}::${castType(item.aggregateCast)}`;
         columns.push(`${agg} as ${ident(name)}`);
       } else {
-        columns.push(item.alias || item.cast || item.field.path.length ? `${expr} as ${ident(name)}` : expr);
+        columns.push(item.alias || item.cast || item.field.path.length || computed ? `${expr} as ${ident(name)}` : expr);
         groupBy.push(expr);
       }
       continue;
@@ -304,14 +317,17 @@ export function buildSelect(
       // PostgREST lets the last one win silently in JSON; keep SQL valid with distinct aliases
     }
     usedNames.add(outName);
-    const sqlAlias = `${outName.slice(0, 40)}_${++opts.counter.n}`;
+    const sqlAlias = `${table.name}_${outName}_${depth + 1}`;
     const childPath = path ? `${path}.${outName}` : outName;
     const level = levels.get(childPath) ?? levels.get(path ? `${path}.${item.name}` : item.name) ?? { filters: [] };
     const childAlias = `${rel.target.name.slice(0, 40)}_${depth + 1}`;
     const child = buildSelect(item.select.length ? item.select : [{ kind: 'star' }], rel.target, childAlias, p, levels, childPath, opts, depth + 1);
     const conds: string[] = [];
     let from = `${qi(rel.target.schema, rel.target.name)} as ${ident(childAlias)}`;
-    if (rel.junction) {
+    if (rel.computed) {
+      from = `${qi(rel.computed.schema, rel.computed.name)}(${ident(alias)}) as ${ident(childAlias)}`;
+      conds.push('true');
+    } else if (rel.junction) {
       const jAlias = `${rel.junction.table.name.slice(0, 40)}_j${depth + 1}`;
       from += `, ${qi(rel.junction.table.schema, rel.junction.table.name)} as ${ident(jAlias)}`;
       rel.junction.fkChild.columns.forEach((c, i) => conds.push(`${ident(jAlias)}.${ident(c)} = ${ident(childAlias)}.${ident(rel.junction!.fkChild.fcolumns[i]!)}`));
@@ -330,52 +346,78 @@ export function buildSelect(
     const joinKind = item.joinType === 'inner' ? 'inner' : 'left';
     embeds.set(outName, { alias: outName, sqlAlias, toOne });
     if (item.name !== outName && !embeds.has(item.name)) embeds.set(item.name, { alias: outName, sqlAlias, toOne });
+    const hidden = item.select.length === 0;
     if (toOne) {
       const inner = `(select ${childCols || 'null'} from ${from} ${child.joins.join(' ')} ${where}${groupSql}${orderPart}${limitPart}${offsetPart})`;
       const join = `${joinKind} join lateral ${inner} as ${ident(sqlAlias)} on true`;
       joins.push(join);
       if (joinKind === 'inner') innerJoins.push(join);
+      if (hidden) continue;
       if (item.spread) {
-        if (child.columns.length) columns.push(`${ident(sqlAlias)}.*`);
+        for (const n of childOutputNames(item.select, rel.target, opts.cache)) {
+          const c = `${ident(sqlAlias)}.${ident(n)}`;
+          columns.push(c);
+          groupBy.push(c);
+        }
       } else {
         columns.push(`row_to_json(${ident(sqlAlias)}.*) as ${ident(outName)}`);
+        embedCols.push({ index: columns.length - 1, agg: `(row_to_json(${ident(sqlAlias)}.*)::text)::json as ${ident(outName)}`, group: `row_to_json(${ident(sqlAlias)}.*)::text` });
       }
-      groupBy.push(`${ident(sqlAlias)}.*`);
     } else {
       const rows = `select ${childCols || 'null'} from ${from} ${child.joins.join(' ')} ${where}${groupSql}${orderPart}${limitPart}${offsetPart}`;
       if (item.spread) {
         // PostgREST 13: a spread to-many embed turns each child column into an array.
-        const aggCols = child.columns.length
-          ? childOutputNames(item.select, rel.target).map((n) => `pg_catalog.json_agg(${ident('pgrst_spread')}.${ident(n)}) as ${ident(n)}`).join(', ')
-          : 'null';
+        const names = childOutputNames(item.select, rel.target, opts.cache);
+        const aggCols = names.length ? names.map((n) => `pg_catalog.json_agg(${ident('pgrst_spread')}.${ident(n)}) as ${ident(n)}`).join(', ') : 'null';
         const inner = `(select ${aggCols} from (${rows}) as ${ident('pgrst_spread')})`;
         const join = `${joinKind} join lateral ${inner} as ${ident(sqlAlias)} on true`;
         joins.push(join);
         if (joinKind === 'inner') innerJoins.push(join);
-        columns.push(`${ident(sqlAlias)}.*`);
+        if (hidden) continue;
+        for (const n of names) {
+          columns.push(`${ident(sqlAlias)}.${ident(n)}`);
+          embedCols.push({ index: columns.length - 1, agg: `(${ident(sqlAlias)}.${ident(n)}::text)::json as ${ident(n)}`, group: `${ident(sqlAlias)}.${ident(n)}::text` });
+        }
       } else {
         const inner = `(select pg_catalog.json_agg(${ident(sqlAlias)}) as ${ident(sqlAlias)} from (${rows}) as ${ident(sqlAlias)})`;
         const on = joinKind === 'inner' ? `${ident(sqlAlias)}.${ident(sqlAlias)} is not null` : 'true';
         const join = `${joinKind} join lateral ${inner} as ${ident(sqlAlias)} on ${on}`;
         joins.push(join);
         if (joinKind === 'inner') innerJoins.push(join);
+        if (hidden) continue;
         columns.push(`coalesce(${ident(sqlAlias)}.${ident(sqlAlias)}, '[]') as ${ident(outName)}`);
+        embedCols.push({ index: columns.length - 1, agg: `coalesce((${ident(sqlAlias)}.${ident(sqlAlias)}::text)::json, '[]') as ${ident(outName)}`, group: `${ident(sqlAlias)}.${ident(sqlAlias)}::text` });
       }
-      groupBy.push(`${ident(sqlAlias)}.*`);
+    }
+  }
+  // json has no equality operator: with aggregates, embeds are grouped by their text form.
+  if (hasAggregate) {
+    for (const e of embedCols) {
+      columns[e.index] = e.agg;
+      groupBy.push(e.group);
     }
   }
   return { columns, joins, groupBy, hasAggregate, embeds, innerJoins };
 }
 
-function childOutputNames(items: SelectItem[], table: Table): string[] {
+function childOutputNames(items: SelectItem[], table: Table, cache: SchemaCache): string[] {
   const out: string[] = [];
   for (const it of items.length ? items : [{ kind: 'star' } as SelectItem]) {
     if (it.kind === 'star') out.push(...table.columns.map((c) => c.name));
     else if (it.kind === 'count') out.push(it.alias ?? 'count');
     else if (it.kind === 'field') out.push(it.alias ?? (it.aggregate ? it.aggregate : outputName(it.field)));
-    else if (!it.spread) out.push(it.alias ?? it.name);
+    else if (!it.spread) {
+      if (it.select.length) out.push(it.alias ?? it.name);
+    } else out.push(...childOutputNames(it.select, resolveEmbed(cache, table, it).target, cache));
   }
   return out;
+}
+
+/** A computed field: a function in the table's schema taking the table's row type. */
+export function computedField(cache: SchemaCache, table: Table, name: string): Fn | undefined {
+  return (cache.functions.get(key(table.schema, name)) ?? []).find(
+    (f) => f.params.length === 1 && f.params[0]!.rel?.name === table.name && f.params[0]!.rel?.schema === table.schema && !f.setof,
+  );
 }
 
 /** WHERE clause for the top level. */

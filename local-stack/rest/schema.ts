@@ -36,6 +36,8 @@ export interface ForeignKey {
   fschema: string;
   ftable: string;
   fcolumns: string[];
+  /** Carried over from a base table to a view over it; reachable by table name or hint only. */
+  derived?: boolean;
 }
 
 export interface FnParam {
@@ -44,6 +46,8 @@ export interface FnParam {
   typname: string;
   hasDefault: boolean;
   variadic: boolean;
+  /** The relation whose row type the parameter takes (computed fields and relationships). */
+  rel: { schema: string; name: string } | null;
 }
 
 export interface Fn {
@@ -61,6 +65,8 @@ export interface Fn {
   returnTypname: string;
   scalar: boolean;
   description: string | null;
+  /** `rows 1`: a set-returning function PostgREST treats as to-one when embedded. */
+  rowsOne: boolean;
 }
 
 export interface SchemaCache {
@@ -85,7 +91,9 @@ select n.nspname as schema, c.relname as name, c.relkind as kind,
       'type', format_type(a.atttypid, a.atttypmod),
       'typname', coalesce(bt.typname, t.typname),
       'nullable', not a.attnotnull,
-      'default', pg_get_expr(d.adbin, d.adrelid),
+      'default', case when a.attidentity = 'd'
+        then format('nextval(%L::regclass)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+        else pg_get_expr(d.adbin, d.adrelid) end,
       'generated', a.attgenerated <> '',
       'description', col_description(c.oid, a.attnum),
       'enum', (select json_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = coalesce(bt.oid, t.oid))
@@ -139,9 +147,11 @@ select p.oid::int as oid, n.nspname as schema, p.proname as name, p.provolatile 
       'type', format_type(t, null),
       'typname', (select typname from pg_type where oid = t),
       'mode', coalesce(p.proargmodes[i], 'i'),
+      'relschema', (select rn.nspname from pg_type at join pg_class rc on rc.oid = at.typrelid join pg_namespace rn on rn.oid = rc.relnamespace where at.oid = t),
+      'relname', (select rc.relname from pg_type at join pg_class rc on rc.oid = at.typrelid where at.oid = t),
       'pos', i) order by i)
     from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality u(t, i)), '[]') as args,
-  p.pronargdefaults as ndefaults
+  p.pronargdefaults as ndefaults, p.prorows::float8 as prorows
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_type rt on rt.oid = p.prorettype
@@ -207,7 +217,7 @@ export async function loadSchemaCache(client: pg.ClientBase, schemas: string[]):
     for (const s of sources) {
       for (const t of targets) {
         if (s.name === fk.table && s.schema === fk.schema && t.name === fk.ftable && t.schema === fk.fschema) continue;
-        derived.push({ name: fk.name, schema: s.schema, table: s.name, columns: s.cols, fschema: t.schema, ftable: t.name, fcolumns: t.cols });
+        derived.push({ name: fk.name, schema: s.schema, table: s.name, columns: s.cols, fschema: t.schema, ftable: t.name, fcolumns: t.cols, derived: true });
       }
     }
   }
@@ -227,7 +237,7 @@ export async function loadSchemaCache(client: pg.ClientBase, schemas: string[]):
 
   const functions = new Map<string, Fn[]>();
   for (const r of fnRes.rows) {
-    const args = r.args as { name: string; type: string; typname: string; mode: string; pos: number }[];
+    const args = r.args as { name: string; type: string; typname: string; mode: string; pos: number; relschema: string | null; relname: string | null }[];
     const inputs = args.filter((a) => a.mode === 'i' || a.mode === 'b' || a.mode === 'v');
     const outs = args.filter((a) => a.mode === 'o' || a.mode === 'b' || a.mode === 't');
     const ndef = r.ndefaults as number;
@@ -237,6 +247,7 @@ export async function loadSchemaCache(client: pg.ClientBase, schemas: string[]):
       typname: a.typname,
       hasDefault: i >= inputs.length - ndef,
       variadic: a.mode === 'v',
+      rel: a.relname ? { schema: a.relschema!, name: a.relname } : null,
     }));
     const composite = r.rt_table && (r.rt_kind === 'r' || r.rt_kind === 'v' || r.rt_kind === 'm' || r.rt_kind === 'f' || r.rt_kind === 'p' || r.rt_kind === 'c');
     const outColumns = r.return_typname === 'record' && outs.length > 0 ? outs.map((o) => ({ name: o.name, type: o.type })) : null;
@@ -253,6 +264,7 @@ export async function loadSchemaCache(client: pg.ClientBase, schemas: string[]):
       returnTypname: r.return_typname,
       scalar: !composite && !outColumns && r.return_typname !== 'record',
       description: r.description,
+      rowsOne: r.prorows === 1,
     };
     const k = key(r.schema, r.name);
     if (!functions.has(k)) functions.set(k, []);
