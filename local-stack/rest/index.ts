@@ -113,18 +113,6 @@ const toInt = (v: string, what: string) => {
   return Number(v);
 };
 
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function toCsv(rows: Record<string, unknown>[]): string {
-  if (!rows.length) return '';
-  const cols = Object.keys(rows[0]!);
-  return [cols.map(csvField).join(','), ...rows.map((r) => cols.map((c) => csvField(r[c])).join(','))].join('\n');
-}
-
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 }
@@ -350,7 +338,12 @@ class Handler {
       throw new ApiError(406, 'PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${config.schemas.join(', ')}`);
     }
     const profileHeaders: Record<string, string> = config.schemas.length > 1 ? { 'content-profile': schema } : {};
-    const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let segments: string[];
+    try {
+      segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw new ApiError(404, 'PGRST125', 'Invalid path specified in request URL');
+    }
 
     if (method === 'OPTIONS') {
       return new Response(null, { status: 200, headers: { allow: 'OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE' } });
@@ -558,11 +551,12 @@ class Handler {
       insert = `insert into ${from} as ${ident(alias)} (${table.columns.filter((c) => !c.generated).slice(0, 1).map((c) => ident(c.name)).join(', ')}) select ${table.columns.filter((c) => !c.generated).slice(0, 1).map((c) => c.default ?? 'null').join(', ')} from json_array_elements(${bodyParam}::json)${conflict} returning ${ident(alias)}.*`;
     } else if (prefer.missing === 'default') {
       prefer.applied.push('missing=default');
-      const exprs = cols.map((c) => {
-        const col = table.colMap.get(c)!;
-        return col.default !== null ? `case when pgrst_el ? ${lit(c)} then pgrst_rec.${ident(c)} else ${col.default} end` : `pgrst_rec.${ident(c)}`;
-      });
-      insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${exprs.join(', ')} from jsonb_array_elements(${bodyParam}::jsonb) as pgrst_el, lateral jsonb_populate_record(null::${from}, pgrst_el) as pgrst_rec${conflict} returning ${ident(alias)}.*`;
+      // Defaults are evaluated for every row, as PostgREST's default record does (a sequence
+      // advances even for rows that carry their own value).
+      const withDefault = cols.filter((c) => table.colMap.get(c)!.default !== null);
+      const exprs = cols.map((c, i) => (withDefault.includes(c) ? `case when pgrst_el ? ${lit(c)} then pgrst_rec.${ident(c)} else pgrst_def.${ident(`d${i}`)} end` : `pgrst_rec.${ident(c)}`));
+      const defs = withDefault.length ? `, lateral (select ${cols.map((c, i) => (withDefault.includes(c) ? `${table.colMap.get(c)!.default} as ${ident(`d${i}`)}` : null)).filter(Boolean).join(', ')}) as pgrst_def` : '';
+      insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${exprs.join(', ')} from jsonb_array_elements(${bodyParam}::jsonb) as pgrst_el, lateral jsonb_populate_record(null::${from}, pgrst_el) as pgrst_rec${defs}${conflict} returning ${ident(alias)}.*`;
     } else {
       const recordDef = cols.map((c) => `${ident(c)} ${table.colMap.get(c)!.type}`).join(', ');
       insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${cols.map((c) => `pgrst_body.${ident(c)}`).join(', ')} from json_to_recordset(${bodyParam}::json) as pgrst_body(${recordDef})${conflict} returning ${ident(alias)}.*`;
@@ -598,7 +592,7 @@ class Handler {
     prefer: Prefer, media: Media, opts: BuildOptions, config: RestConfig,
   ): Plan {
     const { cache } = this.getState();
-    const candidates = cache.functions.get(key(schema, name)) ?? [];
+    const candidates = (cache.functions.get(key(schema, name)) ?? []).filter((f) => f.callable);
     const isPost = method === 'POST';
     let args: Record<string, unknown> = {};
     let rawBody: unknown;
@@ -672,7 +666,7 @@ class Handler {
           const best = fuzzyBest(lists, `(${prms})`, 0.33);
           if (best) hint = `Perhaps you meant to call the function ${schema}.${name}${best}`;
         } else {
-          const names = [...cache.functions.values()].flat().filter((f) => f.schema === schema).map((f) => f.name);
+          const names = [...cache.functions.values()].flat().filter((f) => f.schema === schema && f.callable).map((f) => f.name);
           const best = fuzzyBest([...new Set(names)], name, 0.75);
           if (best) hint = `Perhaps you meant to call the function ${schema}.${best}`;
         }
@@ -927,7 +921,6 @@ class Handler {
         body = null;
       }
     }
-    if (body !== null && plan.media.kind === 'csv') body = toCsv(JSON.parse(body) as Record<string, unknown>[]);
     if (row.response_headers) {
       try {
         for (const h of JSON.parse(row.response_headers) as Record<string, string>[]) for (const [k, v] of Object.entries(h)) headers[k.toLowerCase()] = String(v);
@@ -945,7 +938,11 @@ class Handler {
   }
 }
 
+// PostgREST's CSV: the keys of the first row, then each row's record text without parentheses.
+const CSV_BODY = `(select coalesce(string_agg(pgrst_k, ','), '') from (select json_object_keys(row_to_json(pgrst_h)) as pgrst_k from (select * from pgrst_source limit 1) as pgrst_h) as pgrst_keys) || chr(10) || coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), chr(10)), '')`;
+
 function bodyExpr(media: Media): string {
+  if (media.kind === 'csv') return CSV_BODY;
   if (media.kind === 'object') {
     return media.stripNulls ? `coalesce(json_strip_nulls(pg_catalog.json_agg(_postgrest_t) -> 0)::text, 'null')` : `coalesce((pg_catalog.json_agg(_postgrest_t) -> 0)::text, 'null')`;
   }

@@ -137,19 +137,20 @@ export function parseFieldRef(raw: string, what = 'select'): FieldRef {
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'max', 'min']);
 
 /** The `select` parameter: columns, aliases, casts, JSON paths, embeds, spreads, aggregates. */
-export function parseSelect(raw: string): SelectItem[] {
+export function parseSelect(raw: string, depth = 0): SelectItem[] {
+  if (depth > 20) throw parseError('select', raw, 'embedding deeper than 20 levels');
   const text = raw.trim();
   if (text === '') return [{ kind: 'star' }];
   const items: SelectItem[] = [];
   for (const partRaw of splitTop(text)) {
     const part = partRaw.trim();
     if (part === '') throw parseError('select', raw, 'unexpected end of input');
-    items.push(parseSelectItem(part, raw));
+    items.push(parseSelectItem(part, raw, depth));
   }
   return items;
 }
 
-function parseSelectItem(part: string, whole: string): SelectItem {
+function parseSelectItem(part: string, whole: string, depth: number): SelectItem {
   if (part === '*') return { kind: 'star' };
   let spread = false;
   let s = part;
@@ -197,7 +198,7 @@ function parseSelectItem(part: string, whole: string): SelectItem {
       else if (t) hint = unquoteIdent(t);
       else throw parseError('select', whole, 'unexpected "!"');
     }
-    const sub = inner.trim() === '' ? [] : parseSelect(inner);
+    const sub = inner.trim() === '' ? [] : parseSelect(inner, depth + 1);
     // `rel(count)` is the embedded count shorthand
     const normalized = sub.map((it) =>
       it.kind === 'field' && it.field.name === 'count' && it.field.path.length === 0 && !it.cast && !it.aggregate && !it.alias && inner.trim() === 'count'
@@ -274,7 +275,11 @@ function parseList(s: string): string[] {
 }
 
 /** `or=(a.eq.1,and(b.gt.2,c.is.null))`: the value of a logic parameter, parentheses included. */
-export function parseLogic(op: 'and' | 'or', negate: boolean, raw: string, context: string): LogicTree {
+/** Deeper logic trees are refused before they reach Postgres' stack depth limit. */
+const MAX_LOGIC_DEPTH = 32;
+
+export function parseLogic(op: 'and' | 'or', negate: boolean, raw: string, context: string, depth = 0): LogicTree {
+  if (depth > MAX_LOGIC_DEPTH) throw parseError('logic tree', context, `nesting deeper than ${MAX_LOGIC_DEPTH} levels`);
   const s = raw.trim();
   if (!s.startsWith('(') || !s.endsWith(')')) throw parseError('logic tree', context, 'unexpected end of input expecting "("');
   const inner = s.slice(1, -1);
@@ -284,7 +289,7 @@ export function parseLogic(op: 'and' | 'or', negate: boolean, raw: string, conte
     const part = partRaw.trim();
     const lm = /^(not\.)?(and|or)(\(.*\))$/s.exec(part);
     if (lm) {
-      children.push(parseLogic(lm[2] as 'and' | 'or', !!lm[1], lm[3]!, context));
+      children.push(parseLogic(lm[2] as 'and' | 'or', !!lm[1], lm[3]!, context, depth + 1));
       continue;
     }
     // field.op.value — the field may hold a JSON path with dots? No: dots separate, arrows don't.

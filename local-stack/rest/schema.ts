@@ -67,6 +67,11 @@ export interface Fn {
   description: string | null;
   /** `rows 1`: a set-returning function PostgREST treats as to-one when embedded. */
   rowsOne: boolean;
+  /**
+   * Whether `/rpc` can call it: PostgREST only knows functions whose parameters are all named,
+   * or that take one unnamed json / jsonb / text / xml / bytea parameter (named '').
+   */
+  callable: boolean;
 }
 
 export interface SchemaCache {
@@ -265,6 +270,7 @@ export async function loadSchemaCache(client: pg.ClientBase, schemas: string[]):
       scalar: !composite && !outColumns && r.return_typname !== 'record',
       description: r.description,
       rowsOne: r.prorows === 1,
+      callable: params.every((x) => x.name) || (params.length === 1 && ['json', 'jsonb', 'text', 'xml', 'bytea'].includes(params[0]!.typname)),
     };
     const k = key(r.schema, r.name);
     if (!functions.has(k)) functions.set(k, []);
