@@ -18,8 +18,7 @@ export interface OutboxMessage {
 }
 
 /** Mailpit's JSON API (the CLI's mail catcher and local-stack/mail answer the same). */
-export async function latestMail(to: string, subject?: string, timeoutMs = 5000): Promise<OutboxMessage> {
-  const base = stack().MAIL_URL!;
+export async function latestMail(to: string, subject?: string, timeoutMs = 5000, base = stack().MAIL_URL!): Promise<OutboxMessage> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${base}/api/v1/search?query=${encodeURIComponent(`to:${to}`)}`);
