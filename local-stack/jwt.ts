@@ -100,8 +100,10 @@ export async function loadSigningKeys(file: string): Promise<SigningKey[]> {
     if (alg !== 'ES256' && alg !== 'RS256') throw new Error(`Signing key ${jwk.kid ?? '?'} uses ${alg}; only ES256 and RS256 are supported.`);
     if (!jwk.d) throw new Error(`Signing key ${jwk.kid ?? '?'} has no private part.`);
     const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
-    const privateKey = (await importJWK({ ...jwk, alg }, alg)) as CryptoKey;
-    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, key_ops: _ops, ext: _ext, ...pub } = jwk;
+    // key_ops as the CLI writes them (["sign","verify"]) are refused by WebCrypto for a private key.
+    const { key_ops: _ops, ext: _ext, use: _use, ...material } = jwk;
+    const privateKey = (await importJWK({ ...material, alg }, alg)) as CryptoKey;
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...pub } = material;
     out.push({ kid, alg: alg as SigningKey['alg'], privateKey, publicJwk: { ...pub, kid, alg, use: 'sig', key_ops: ['verify'] } });
   }
   return out;

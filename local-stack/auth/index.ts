@@ -288,7 +288,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
   /** Creates a user with GoTrue's app/user metadata and email identity. */
   const createUser = async (
     c: pg.PoolClient,
-    u: { email?: string; password?: string; userMetadata?: Record<string, unknown>; appMetadata?: Record<string, unknown>; confirmed?: boolean; anonymous?: boolean; id?: string; role?: string; invited?: boolean; phone?: string },
+    u: { email?: string; password?: string; userMetadata?: Record<string, unknown>; appMetadata?: Record<string, unknown>; confirmed?: boolean; anonymous?: boolean; id?: string; role?: string; invited?: boolean; phone?: string; selfService?: boolean },
   ): Promise<UserRow> => {
     const id = u.id ?? randomUUID();
     const hash = u.password ? await bcrypt.hash(u.password, 10) : '';
@@ -296,7 +296,9 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     const app = { ...(u.appMetadata ?? {}), provider, providers: u.anonymous ? [] : [provider] };
     if (u.anonymous) delete (app as Record<string, unknown>).providers;
     const identityData = u.email ? { sub: id, email: u.email, email_verified: false, phone_verified: false } : undefined;
-    const meta = { ...(u.userMetadata ?? {}), ...(identityData ? { sub: id, email: u.email, email_verified: !!u.confirmed, phone_verified: false } : {}) };
+    // signup.go copies the email identity's claims into user_metadata for self-service
+    // signups; admin-created users keep exactly the metadata they were given.
+    const meta = { ...(u.userMetadata ?? {}), ...(identityData && u.selfService ? { sub: id, email: u.email, email_verified: !!u.confirmed, phone_verified: false } : {}) };
     const { rows } = await c.query(
       `insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, invited_at,
          raw_app_meta_data, raw_user_meta_data, created_at, updated_at, is_anonymous, phone, is_sso_user,
@@ -453,7 +455,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
             [user.id, await bcrypt.hash(password, 10), data ?? {}],
           );
         } else {
-          user = await createUser(tx, { email: mail, password, userMetadata: data, confirmed: settings.autoconfirm });
+          user = await createUser(tx, { email: mail, password, userMetadata: data, confirmed: settings.autoconfirm, selfService: true });
           await audit(tx, 'user_signedup', user, { provider: 'email' });
         }
         if (settings.autoconfirm) return createSession(tx, iss, user, 'password', reqInfo(c));
@@ -473,6 +475,12 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     if (grant === 'password') return c.json(await passwordGrant(c, b));
     if (grant === 'refresh_token') return c.json(await refreshGrant(c, b));
     if (grant === 'pkce') return c.json(await pkceGrant(c, b));
+    // Grants Lintel does not offer answer as GoTrue does with the provider switched off.
+    if (grant === 'id_token') {
+      const provider = str(b, 'provider', 256) ?? str(b, 'issuer', 2048) ?? '';
+      throw new AuthError(400, 'provider_disabled', `Provider (issuer "${provider}") is not enabled`);
+    }
+    if (grant === 'web3') throw new AuthError(400, 'web3_provider_disabled', 'Web3 provider is disabled');
     throw E.unsupportedGrant();
   });
 
@@ -655,6 +663,33 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     return c.body(null, 204);
   });
 
+  // reauthenticate.go: a nonce by email for secure password changes.
+  app.get('/reauthenticate', async (c) => {
+    const { user } = await authenticate(c);
+    if (!user.email) throw new AuthError(422, 'validation_failed', 'Reauthentication requires the user to have an email or a phone number');
+    await transaction(pool, async (tx) => {
+      checkFrequency(user.reauthentication_sent_at);
+      const otp = generateOtp(settings.otpLength);
+      await tx.query('update auth.users set reauthentication_token = $2, reauthentication_sent_at = now() where id = $1', [user.id, tokenHash(user.email!, otp)]);
+      if (!limits.email.take()) throw E.emailRateLimited();
+      ctx.mail.send({ from: 'Admin <admin@email.com>', to: user.email!, subject: 'Confirm reauthentication', text: `Enter the code: ${otp}\n`, html: `<h2>Confirm reauthentication</h2><p>Enter the code: ${otp}</p>` });
+    });
+    return c.json({});
+  });
+
+  // enable_manual_linking = false: identity linking routes answer as GoTrue's
+  // requireManualLinkingEnabled does.
+  const manualLinking = async (c: Context<Env>) => {
+    await authenticate(c);
+    throw new AuthError(404, 'manual_linking_disabled', 'Manual linking is disabled');
+  };
+  app.get('/user/identities/authorize', manualLinking);
+  app.delete('/user/identities/:id', manualLinking);
+  // SAML SSO is not offered: requireSAMLEnabled's answer.
+  app.post('/sso', () => {
+    throw new AuthError(404, 'saml_provider_disabled', 'SAML 2.0 is disabled');
+  });
+
   app.post('/recover', async (c) => {
     limit(limits.otp, c.req.raw);
     const b = c.get('body');
@@ -685,7 +720,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
       let user = await findUserByEmail(tx, mail);
       if (!user) {
         if (!createUserFlag || !settings.enableSignup) throw E.otpDisabled();
-        user = await createUser(tx, { email: mail, userMetadata: data, confirmed: settings.autoconfirm });
+        user = await createUser(tx, { email: mail, userMetadata: data, confirmed: settings.autoconfirm, selfService: true });
         await audit(tx, 'user_signedup', user, { provider: 'email' });
       }
       await tx.query('select 1 from auth.users where id = $1 for update', [user.id]);
@@ -831,7 +866,14 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     const hash = str(b, 'token_hash', 1024);
     const email = str(b, 'email', 1024);
     if (!type) throw E.validation('Verify requires a verification type');
-    if (type === 'sms' || type === 'phone_change' || str(b, 'phone', 64)) throw E.phoneDisabled();
+    const phone = str(b, 'phone', 64);
+    if (type === 'sms' || type === 'phone_change' || phone !== undefined) {
+      // No phone user can exist (SMS is off), so every phone OTP is one GoTrue would not find.
+      if (phone !== undefined && !/^[1-9]\d{1,14}$/.test(phone.replace(/[\s+()-]/g, ''))) {
+        throw E.validation('Invalid phone number format (E.164 required)');
+      }
+      throw E.otpExpired();
+    }
     if (!VERIFY_TYPES.includes(type)) throw E.validation('Unsupported verification type');
     if (!token && !hash) throw E.validation('Verify requires a token or a token hash');
     if (token && hash) throw E.validation('Verify requires either a token or a token hash');
@@ -952,8 +994,12 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
 
   app.get('/admin/users', async (c) => {
     await requireAdmin(c);
-    const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
-    const perPage = Math.min(1000, Math.max(1, Number.parseInt(c.req.query('per_page') ?? '50', 10) || 50));
+    // pagination.go: page and per_page are unsigned integers; anything else is a 400.
+    const pageQ = c.req.query('page') || '1';
+    const perQ = c.req.query('per_page') || '50';
+    if (!/^\d+$/.test(pageQ) || !/^\d+$/.test(perQ)) throw E.validation('Bad Pagination Parameters');
+    const page = Math.max(1, Number(pageQ));
+    const perPage = Math.min(1000, Math.max(1, Number(perQ)));
     const total = Number((await pool.query("select count(*) as n from auth.users where aud = 'authenticated'")).rows[0].n);
     const { rows } = await pool.query(
       "select * from auth.users where aud = 'authenticated' order by created_at desc, id limit $1 offset $2",

@@ -475,6 +475,31 @@ describe('multi-factor authentication (TOTP)', () => {
   });
 });
 
+describe('features Lintel switches off answer as GoTrue does with them off', () => {
+  it('SSO, identity linking, id_token, web3 and phone OTPs', async () => {
+    const { client: c } = await signedInUser();
+    const sso = await c.auth.signInWithSSO({ domain: 'example.com' });
+    expect(sso.error?.message).toBe('SAML 2.0 is disabled');
+    const link = await c.auth.linkIdentity({ provider: 'github', options: { skipBrowserRedirect: true } });
+    expect(link.error?.message).toBe('Manual linking is disabled');
+    const idToken = await c.auth.signInWithIdToken({ provider: 'google', token: 'x' });
+    expect(idToken.error?.code).toBe('provider_disabled');
+    const phone = await c.auth.verifyOtp({ phone: '15555550100', token: '123456', type: 'sms' });
+    expect(phone.error?.code).toBe('otp_expired');
+    const badPhone = await c.auth.verifyOtp({ phone: 'call me', token: '123456', type: 'sms' });
+    expect(badPhone.error?.message).toBe('Invalid phone number format (E.164 required)');
+  });
+
+  it('reauthenticate mails a nonce; admin paging rejects bad numbers', async () => {
+    const { client: c, email } = await signedInUser();
+    expect((await c.auth.reauthenticate()).error).toBeNull();
+    expect((await latestMail(email, 'Confirm reauthentication')).Text).toMatch(/\d{6}/);
+    const bad = await serviceClient().auth.admin.listUsers({ page: -1, perPage: 10 });
+    expect(bad.error?.status).toBe(400);
+    expect(bad.data.users).toEqual([]);
+  });
+});
+
 describe('settings, health, keys', () => {
   it('publishes settings from config.toml', async () => {
     const r = await raw('/settings');
