@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import { Hono, type Context } from 'hono';
-import type pg from 'pg';
+import pg from 'pg';
 import { createJwtVerifier, JwtError, loadSigningKeys, publicJwks, type SigningKey } from '../jwt.ts';
 import type { MountedService } from '../service.ts';
 import type { ServiceContext } from '../services.ts';
@@ -15,6 +14,8 @@ import {
   findUserByEmail,
   findUserById,
   generateOtp,
+  hashPassword,
+  verifyPassword,
   tokenHash,
   transaction,
   userJson,
@@ -25,6 +26,8 @@ import { accessToken, createSession, insertRefreshToken, tokenResponse, type Aut
 export const PREFIX = '/auth/v1';
 // GoTrue caps bcrypt input at 72 bytes (internal/api/password.go MaxPasswordLength).
 const MAX_PASSWORD = 72;
+// A cost-10 hash of a random string, checked when no user matches so timing reveals nothing.
+const DUMMY_HASH = '$2a$10$3Zp9kRkqC8b3sQf0xXh3Ju8m1oTj2WqKqJ9Y1p7m0N8Qm3V2uYb6K';
 // Bodies above this are refused before parsing; GoTrue's largest legitimate bodies are small.
 const MAX_BODY = 256 * 1024;
 // supabase/auth internal/models/flow_state.go: PKCE auth codes live 5 minutes.
@@ -67,6 +70,10 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
   const verify = createJwtVerifier({ secret: ctx.config.keys.jwtSecret, jwks });
   const iss: Issuer = { settings, secret: ctx.config.keys.jwtSecret, keys };
   const pool = createPool(ctx.dbUrl);
+  // pgcrypto lives in `extensions`, which supabase_auth_admin may not use: bcrypt runs on
+  // connections that keep the stack's own login role.
+  const cryptPool = new pg.Pool({ connectionString: ctx.dbUrl, max: 4 });
+  cryptPool.on('error', () => undefined);
   const log = ctx.logger;
 
   const limits = {
@@ -291,7 +298,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     u: { email?: string; password?: string; userMetadata?: Record<string, unknown>; appMetadata?: Record<string, unknown>; confirmed?: boolean; anonymous?: boolean; id?: string; role?: string; invited?: boolean; phone?: string; selfService?: boolean },
   ): Promise<UserRow> => {
     const id = u.id ?? randomUUID();
-    const hash = u.password ? await bcrypt.hash(u.password, 10) : '';
+    const hash = u.password ? await hashPassword(cryptPool, u.password) : '';
     const provider = u.anonymous ? 'anonymous' : u.email ? 'email' : 'phone';
     const app = { ...(u.appMetadata ?? {}), provider, providers: u.anonymous ? [] : [provider] };
     if (u.anonymous) delete (app as Record<string, unknown>).providers;
@@ -452,7 +459,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
           checkFrequency(user.confirmation_sent_at);
           await tx.query(
             'update auth.users set encrypted_password = $2, raw_user_meta_data = raw_user_meta_data || $3, updated_at = now() where id = $1',
-            [user.id, await bcrypt.hash(password, 10), data ?? {}],
+            [user.id, await hashPassword(cryptPool, password), data ?? {}],
           );
         } else {
           user = await createUser(tx, { email: mail, password, userMetadata: data, confirmed: settings.autoconfirm, selfService: true });
@@ -492,8 +499,8 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     if (!email) throw E.invalidCredentials();
     const user = await findUserByEmail(pool, email.trim().toLowerCase());
     // Compare even without a user, so timing does not reveal registered emails.
-    const hash = user?.encrypted_password || '$2a$10$abcdefghijklmnopqrstuuJ0Jm1aYfYf0J3rGzKMrTm0Fjq7RQnm2';
-    const ok = password.length <= 1024 && (await bcrypt.compare(password, hash).catch(() => false));
+    const hash = user?.encrypted_password || DUMMY_HASH;
+    const ok = await verifyPassword(cryptPool, password, hash);
     if (!user || !ok || !user.encrypted_password) throw E.invalidCredentials();
     if (isBanned(user)) throw new AuthError(400, 'user_banned', 'User is banned');
     if (!user.email_confirmed_at && !settings.autoconfirm) throw E.emailNotConfirmed();
@@ -591,8 +598,8 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
         await tx.query('select 1 from auth.users where id = $1 for update', [user.id]);
         if (password !== undefined) {
           checkPassword(password);
-          if (user.encrypted_password && (await bcrypt.compare(password, user.encrypted_password))) throw E.samePassword();
-          await tx.query('update auth.users set encrypted_password = $2, updated_at = now() where id = $1', [user.id, await bcrypt.hash(password, 10)]);
+          if (user.encrypted_password && (await verifyPassword(cryptPool, password, user.encrypted_password))) throw E.samePassword();
+          await tx.query('update auth.users set encrypted_password = $2, updated_at = now() where id = $1', [user.id, await hashPassword(cryptPool, password)]);
           await audit(tx, 'user_updated_password', user);
           // user.go: other sessions are logged out when the password changes.
           if (session) await tx.query('delete from auth.sessions where user_id = $1 and id <> $2', [user.id, session.id]);
@@ -1080,7 +1087,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
         }
         if (password !== undefined) {
           checkPassword(password);
-          await tx.query('update auth.users set encrypted_password = $2 where id = $1', [user.id, await bcrypt.hash(password, 10)]);
+          await tx.query('update auth.users set encrypted_password = $2 where id = $1', [user.id, await hashPassword(cryptPool, password)]);
         }
         if (userMeta) await tx.query('update auth.users set raw_user_meta_data = coalesce(raw_user_meta_data, \'{}\') || $2 where id = $1', [user.id, userMeta]);
         if (appMeta) await tx.query('update auth.users set raw_app_meta_data = coalesce(raw_app_meta_data, \'{}\') || $2 where id = $1', [user.id, appMeta]);
@@ -1207,7 +1214,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
       return app.fetch(req);
     },
     async stop() {
-      await pool.end();
+      await Promise.all([pool.end(), cryptPool.end()]);
     },
   };
 }

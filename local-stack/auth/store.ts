@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 import pg from 'pg';
 
 /** A row of auth.users as pg returns it. */
@@ -148,4 +149,24 @@ export async function findUserByEmail(db: Db, email: string): Promise<UserRow | 
     [email],
   );
   return rows[0];
+}
+
+/**
+ * bcrypt at GoTrue's cost 10. Hashing and checking run in Postgres (pgcrypto's C bcrypt, in
+ * parallel across backends) rather than in pure-JS bcryptjs on the one event loop; both write
+ * and read `$2a$` hashes, the format GoTrue and seeds (`crypt(..., gen_salt('bf'))`) use.
+ * pgcrypto does not know `$2b$`/`$2y$`, so those are checked with bcryptjs.
+ */
+export async function hashPassword(db: Db, password: string): Promise<string> {
+  const { rows } = await db.query("select extensions.crypt($1, extensions.gen_salt('bf', 10)) as h", [password]);
+  return rows[0].h;
+}
+
+export async function verifyPassword(db: Db, password: string, hash: string): Promise<boolean> {
+  if (/^\$2a\$\d\d\$/.test(hash)) {
+    const { rows } = await db.query('select extensions.crypt($1, $2) = $2 as ok', [password, hash]);
+    return rows[0].ok === true;
+  }
+  if (/^\$2[by]\$\d\d\$/.test(hash)) return bcrypt.compare(password, hash).catch(() => false);
+  return false;
 }

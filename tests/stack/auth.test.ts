@@ -1,5 +1,6 @@
 import { createServerClient } from '@supabase/ssr';
 import { createClient } from '@supabase/supabase-js';
+import bcrypt from 'bcryptjs';
 import { createHmac } from 'node:crypto';
 import { TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
@@ -157,6 +158,24 @@ describe('errors as GoTrue sends them', () => {
       const r = await raw('/user', { token });
       expect(r.status, token).toBe(403);
       expect(r.json.code).toBe('bad_jwt');
+    }
+  });
+});
+
+describe('password hashes', () => {
+  it('accepts bcrypt hashes from seeds (pgcrypto $2a$) and from bcryptjs ($2b$)', async () => {
+    const { email, user } = await signedInUser();
+    const pg = await db();
+    try {
+      const stored = await pg.query('select encrypted_password from auth.users where id = $1', [user.id]);
+      expect(stored.rows[0].encrypted_password).toMatch(/^\$2a\$10\$/);
+      await pg.query("update auth.users set encrypted_password = extensions.crypt('Seeded-pass-1', extensions.gen_salt('bf')) where id = $1", [user.id]);
+      expect((await client().auth.signInWithPassword({ email, password: 'Seeded-pass-1' })).error).toBeNull();
+      await pg.query('update auth.users set encrypted_password = $2 where id = $1', [user.id, bcrypt.hashSync('Js-hashed-pass-2', 10)]);
+      expect((await client().auth.signInWithPassword({ email, password: 'Js-hashed-pass-2' })).error).toBeNull();
+      expect((await client().auth.signInWithPassword({ email, password: 'Seeded-pass-1' })).error?.code).toBe('invalid_credentials');
+    } finally {
+      await pg.end();
     }
   });
 });
