@@ -21,4 +21,5 @@ export type ServiceFactory = (ctx: ServiceContext) => Promise<MountedService>;
  */
 export const SERVICES: { name: string; start: () => Promise<ServiceFactory> }[] = [
   { name: 'rest', start: async () => (await import('./rest/index.ts')).startRest },
+  { name: 'auth', start: async () => (await import('./auth/index.ts')).startAuth },
 ];
