@@ -92,7 +92,10 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
   const workers = new Map<string, Worker>();
 
   const workerEnv = (): NodeJS.ProcessEnv => {
-    const secrets = loadSecrets([path.join(config.projectRoot, 'supabase', 'functions', '.env'), path.join(dir, '.env')]);
+    const envFiles = [path.join(config.projectRoot, 'supabase', 'functions', '.env'), path.join(dir, '.env')];
+    // Like `supabase functions serve --env-file <file>`.
+    if (process.env.LINTEL_FUNCTIONS_ENV_FILE) envFiles.push(process.env.LINTEL_FUNCTIONS_ENV_FILE);
+    const secrets = loadSecrets(envFiles);
     for (const name of Object.keys(secrets)) {
       if (name.startsWith(RESERVED_PREFIX)) {
         logger.warn({ name }, 'env name cannot start with SUPABASE_, skipping');
@@ -201,30 +204,28 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
 
   // Reload on change: any file under edge-functions/ (a function, _shared/, deno.json) retires
   // every running worker; in-flight requests finish on the old code.
-  let watcher: FSWatcher | undefined;
+  const watchers: FSWatcher[] = [];
   let debounce: NodeJS.Timeout | undefined;
-  try {
-    watcher = watch(dir, { recursive: true }, (_event, file) => {
-      if (file && (file.startsWith('node_modules') || file.split(path.sep).some((p) => p.startsWith('.')))) return;
-      clearTimeout(debounce);
-      debounce = setTimeout(() => {
-        defs = discover();
-        for (const worker of [...workers.values()]) retire(worker);
-        logger.info({ file }, 'edge-functions changed; functions reload on their next request');
-      }, 100);
-    });
-  } catch (err) {
-    logger.warn({ err }, 'cannot watch edge-functions/; functions will not reload on change');
+  for (const watched of extraDir ? [dir, extraDir] : [dir]) {
+    try {
+      const watcher = watch(watched, { recursive: true }, (_event, file) => {
+        if (file && (file.startsWith('node_modules') || file.split(path.sep).some((p) => p.startsWith('.')))) return;
+        clearTimeout(debounce);
+        debounce = setTimeout(() => {
+          defs = discover();
+          for (const worker of [...workers.values()]) retire(worker);
+          logger.info({ file }, 'functions changed; they reload on their next request');
+        }, 100);
+      });
+      watcher.on('error', (err) => logger.warn({ err: err.message, dir: watched }, 'stopped watching for function changes'));
+      watchers.push(watcher);
+    } catch (err) {
+      logger.warn({ err, dir: watched }, 'cannot watch for changes; functions will not reload on change');
+    }
   }
 
+  /** Counts the request against the worker from the start, so a reload never kills it mid-boot. */
   async function proxy(worker: Worker, req: Request, pathAndQuery: string, requestCtx: RequestContext): Promise<Response> {
-    const port = await worker.port;
-    const headers: Record<string, string> = {};
-    req.headers.forEach((value, key) => {
-      if (!HOP_BY_HOP.has(key) && key !== 'host') headers[key] = value;
-    });
-    headers['x-forwarded-host'] = new URL(req.url).host;
-    headers['x-request-id'] = requestCtx.requestId;
     worker.inflight += 1;
     let settled = false;
     const done = () => {
@@ -233,6 +234,19 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
       worker.inflight -= 1;
       if (worker.retired && worker.inflight === 0) kill(worker);
     };
+    let port: number;
+    try {
+      port = await worker.port;
+    } catch (err) {
+      done();
+      throw err;
+    }
+    const headers: Record<string, string> = {};
+    req.headers.forEach((value, key) => {
+      if (!HOP_BY_HOP.has(key) && key !== 'host') headers[key] = value;
+    });
+    headers['x-forwarded-host'] = new URL(req.url).host;
+    headers['x-request-id'] = requestCtx.requestId;
     return new Promise<Response>((resolve) => {
       const outgoing = httpRequest(
         { host: '127.0.0.1', port, method: req.method, path: pathAndQuery, headers },
@@ -265,6 +279,9 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
       }, wallClockMs);
       outgoing.on('error', (err) => {
         clearTimeout(timer);
+        // The worker dropped the connection: it crashed (or is exiting). Forget it now, before
+        // its exit event, so the very next request starts a fresh one.
+        kill(worker);
         done();
         logger.warn({ function: worker.def.name, err: err.message }, 'function worker failed mid-request');
         resolve(errorResponse(WORKER_ERROR));
@@ -318,7 +335,7 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
     },
     async stop() {
       clearTimeout(debounce);
-      watcher?.close();
+      for (const watcher of watchers) watcher.close();
       const running = [...workers.values()];
       workers.clear();
       await Promise.all(

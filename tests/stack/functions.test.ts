@@ -1,6 +1,9 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createClient, FunctionsHttpError, type SupabaseClient } from '@supabase/supabase-js';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { PROJECT_ROOT } from '../../local-stack/config.ts';
 import { signHs256 } from '../../local-stack/jwt.ts';
 import { anonClient, serviceClient, stack } from '../setup/clients.ts';
 
@@ -78,7 +81,7 @@ describe('/functions/v1 runtime', () => {
     expect(await errorBody(error)).toEqual({ status: 404, body: 'Function not found' });
   });
 
-  it('gives functions the Supabase environment', async () => {
+  it('gives functions the Supabase environment plus the env file’s secrets, and nothing of the host', async () => {
     const s = stack();
     const { data, error } = await serviceClient().functions.invoke('probe/env', { method: 'GET' });
     expect(error).toBeNull();
@@ -87,7 +90,36 @@ describe('/functions/v1 runtime', () => {
       SUPABASE_ANON_KEY: s.ANON_KEY,
       SUPABASE_SERVICE_ROLE_KEY: s.SERVICE_ROLE_KEY,
       SUPABASE_DB_URL: s.DB_URL,
+      LINTEL_TEST_SECRET: 'from the env file',
+      LINTEL_TEST_PLAIN: 'plain-value',
+      HOST_ENV_VISIBLE: false,
     });
+  });
+
+  it('reloads a function when its files change', async () => {
+    const name = `reload-${process.pid}-${Date.now()}`;
+    const folder = path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions', name);
+    const write = (version: number) =>
+      writeFileSync(path.join(folder, 'index.ts'), `Deno.serve(() => Response.json({ version: ${version} }));\n`);
+    const client = serviceClient();
+    const invokeUntil = async (version: number) => {
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const { data } = await client.functions.invoke<{ version: number }>(name, { method: 'GET' });
+        if (data?.version === version || Date.now() > end) return data?.version;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    mkdirSync(folder, { recursive: true });
+    try {
+      write(1);
+      // A new folder is a new function, found without restarting the stack.
+      expect(await invokeUntil(1)).toBe(1);
+      write(2);
+      expect(await invokeUntil(2)).toBe(2);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('passes method, sub-path, query, headers and body through to the function', async () => {
