@@ -201,4 +201,27 @@ describe('/functions/v1 runtime', () => {
       body: { code: 'BOOT_ERROR', message: 'Worker failed to boot (please check logs)' },
     });
   });
+
+  it('validates a body with the _shared zod helper and fails in one error shape, with CORS', async () => {
+    const client = serviceClient();
+    const ok = await client.functions.invoke('validated', {
+      body: { lease_id: '5b0f8a4e-3c1d-4a8e-9f2b-7d6c5e4a3b21', amount_minor: 125000, currency: 'USD' },
+    });
+    expect(ok.error).toBeNull();
+    expect(ok.data).toEqual({ accepted: { lease_id: '5b0f8a4e-3c1d-4a8e-9f2b-7d6c5e4a3b21', amount_minor: 125000, currency: 'USD' } });
+
+    const bad = await client.functions.invoke('validated', { body: { lease_id: 'nope', amount_minor: -5, currency: 'usd' } });
+    const { status, body } = await errorBody(bad.error);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error: { code: 'invalid_request', message: 'The request is not valid.' } });
+    const fields = (body as { error: { details: { fieldErrors: Record<string, string[]> } } }).error.details.fieldErrors;
+    expect(Object.keys(fields).sort()).toEqual(['amount_minor', 'currency', 'lease_id']);
+    expect((bad.error as FunctionsHttpError).context.headers.get('access-control-allow-origin')).toBe('*');
+
+    const notJson = await client.functions.invoke('validated', { body: 'rent please', headers: { 'Content-Type': 'text/plain' } });
+    expect(await errorBody(notJson.error)).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
+
+    const wrongMethod = await client.functions.invoke('validated', { method: 'GET' });
+    expect(await errorBody(wrongMethod.error)).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
+  });
 });
