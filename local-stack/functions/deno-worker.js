@@ -30,6 +30,14 @@ function onError(err) {
   );
 }
 
+// Supabase's runtime global: `EdgeRuntime.waitUntil(promise)` keeps background work (an email
+// after the response) alive. Our workers are long-lived, so the work simply runs on.
+globalThis.EdgeRuntime ??= {
+  waitUntil(promise) {
+    Promise.resolve(promise).catch((err) => console.error('EdgeRuntime.waitUntil task failed:', err));
+  },
+};
+
 const realServe = Deno.serve.bind(Deno);
 let served = false;
 

@@ -224,4 +224,16 @@ describe('/functions/v1 runtime', () => {
     const wrongMethod = await client.functions.invoke('validated', { method: 'GET' });
     expect(await errorBody(wrongMethod.error)).toMatchObject({ status: 405, body: { error: { code: 'method_not_allowed' } } });
   });
+
+  it('keeps EdgeRuntime.waitUntil work running after the response', async () => {
+    const client = serviceClient();
+    const { data, error } = await client.functions.invoke<{ marker: string }>('probe/wait-until', { method: 'GET' });
+    expect(error).toBeNull();
+    let read: unknown;
+    for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      read = (await client.functions.invoke(`probe/read-file?path=${encodeURIComponent(data!.marker)}`, { method: 'GET' })).data;
+      if (read) break;
+    }
+    expect(read).toEqual({ content: 'yes' });
+  });
 });

@@ -88,7 +88,6 @@ declare
 begin
   perform cron._validate_schedule(schedule);
   insert into cron.job (schedule, command) values (schedule, command) returning jobid into id;
-  perform pg_catalog.pg_notify('lintel_cron', id::text);
   return id;
 end
 $$;
@@ -108,7 +107,6 @@ begin
   on conflict (jobname, username) do update
     set schedule = excluded.schedule, command = excluded.command, active = true
   returning jobid into id;
-  perform pg_catalog.pg_notify('lintel_cron', id::text);
   return id;
 end
 $$;
@@ -129,7 +127,6 @@ begin
   on conflict (jobname, username) do update
     set schedule = excluded.schedule, command = excluded.command, database = excluded.database, active = excluded.active
   returning jobid into id;
-  perform pg_catalog.pg_notify('lintel_cron', id::text);
   return id;
 end
 $$;
@@ -189,7 +186,6 @@ begin
   if not found then
     raise exception 'could not find valid entry for job %', job_id;
   end if;
-  perform pg_catalog.pg_notify('lintel_cron', job_id::text);
 end
 $$;
 comment on function cron.alter_job(bigint, text, text, text, text, boolean) is
