@@ -139,6 +139,8 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
         '--allow-sys',
         // Edge Runtime lets functions write only to /tmp.
         `--allow-write=${os.tmpdir()}`,
+        // Supabase's per-function memory limit (docs: guides/functions/limits): 256 MB.
+        '--v8-flags=--max-old-space-size=256',
         `--config=${def.importMap}`,
         WORKER_SCRIPT,
         pathToFileURL(def.entrypoint).href,

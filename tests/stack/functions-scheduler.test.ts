@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { nextRun } from '../../local-stack/scheduler/index.ts';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
 import { db, stack } from '../setup/clients.ts';
+import { freePort } from '../setup/test-stack.ts';
 
 const until = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> => {
   const end = Date.now() + ms;
@@ -63,6 +64,20 @@ describe('scheduler: pg_cron and pg_net as a migration uses them', () => {
     expect(echoed).toMatchObject({ method: 'POST', path: '/probe/echo' });
     expect(JSON.parse(echoed.body)).toEqual({ job: name });
     expect(echoed.headers.authorization).toBe(`Bearer ${s.SERVICE_ROLE_KEY}`);
+  });
+
+  it('records a request that cannot connect in net._http_response, as pg_net does', async () => {
+    const port = await freePort();
+    const { rows } = await client.query<{ id: string }>(`select net.http_get($1, timeout_milliseconds := 2000) as id`, [
+      `http://127.0.0.1:${port}/nothing-listens-here`,
+    ]);
+    const response = await until('the failed response row', async () => {
+      const r = await client.query('select status_code, timed_out, error_msg from net._http_response where id = $1', [rows[0]!.id]);
+      return r.rows[0];
+    });
+    expect(response).toMatchObject({ status_code: null, timed_out: false, error_msg: expect.stringMatching(/^Couldn't connect to server/) });
+    const collected = await client.query(`select (net._http_collect_response($1)).status::text as status`, [rows[0]!.id]);
+    expect(collected.rows[0]).toEqual({ status: 'ERROR' });
   });
 
   it('records a failing job as failed with the error, like pg_cron', async () => {
