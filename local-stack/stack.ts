@@ -10,7 +10,7 @@ import type { Logger } from './log.ts';
 import { startMail, type MailHandle } from './mail/index.ts';
 import type { Stoppable } from './service.ts';
 import { SERVICES } from './services.ts';
-import { createJwtVerifier } from './jwt.ts';
+import { createJwtVerifier, stackJwtKeys } from './jwt.ts';
 
 export interface StackOptions {
   /** Drop the data, re-migrate and re-seed. */
@@ -106,7 +106,7 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     });
     started.push(gateway);
 
-    const verifyJwt = createJwtVerifier({ secret: config.keys.jwtSecret });
+    const verifyJwt = createJwtVerifier(await stackJwtKeys(config.keys.jwtSecret, config.auth.signingKeysPath));
     for (const entry of SERVICES) {
       progress(`Starting ${entry.name}`);
       const factory = await entry.start();
