@@ -369,3 +369,130 @@ describe('image transformation', () => {
     expect(Number(pub.headers.get('content-length'))).toBeLessThan(photo.length);
   });
 });
+
+describe('maintenance-photos (Lintel’s bucket and policies)', () => {
+  const BUCKET = 'maintenance-photos';
+  const ids = { orgA: randomUUID(), orgB: randomUUID(), r1: randomUUID(), r2: randomUUID(), r3: randomUUID() };
+  const req = { r1: randomUUID(), r2: randomUUID(), b: randomUUID() };
+  const users = { resident1: randomUUID(), resident2: randomUUID(), residentB: randomUUID(), tech: randomUUID(), viewer: randomUUID(), techB: randomUUID() };
+  const claimsOf = {
+    resident1: { org_id: ids.orgA, org_role: 'resident', resident_id: ids.r1 },
+    resident2: { org_id: ids.orgA, org_role: 'resident', resident_id: ids.r2 },
+    residentB: { org_id: ids.orgB, org_role: 'resident', resident_id: ids.r3 },
+    tech: { org_id: ids.orgA, org_role: 'maintenance' },
+    viewer: { org_id: ids.orgA, org_role: 'viewer' },
+    techB: { org_id: ids.orgB, org_role: 'maintenance' },
+  };
+  const as = async (who: keyof typeof users) => (await userClient(users[who], claimsOf[who])).storage.from(BUCKET);
+  let jpeg: Buffer;
+
+  beforeAll(async () => {
+    jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#3366aa' } }).jpeg().toBuffer();
+    // Two orgs, each with a unit; org A has two residents with a request each, org B one.
+    const client = await db();
+    try {
+      await client.query('begin');
+      await client.query(`insert into public.organizations (id, name, slug) values ($1, 'Photo Org A', $3), ($2, 'Photo Org B', $4)`, [
+        ids.orgA,
+        ids.orgB,
+        `photo-a-${suffix}`,
+        `photo-b-${suffix}`,
+      ]);
+      const units: Record<string, string> = {};
+      for (const org of [ids.orgA, ids.orgB]) {
+        const p = await client.query(`insert into public.properties (org_id, name) values ($1, 'House') returning id`, [org]);
+        const u = await client.query(`insert into public.units (org_id, property_id, label) values ($1, $2, 'Unit 1') returning id`, [org, p.rows[0].id]);
+        units[org] = u.rows[0].id;
+      }
+      for (const [id, org, name] of [[ids.r1, ids.orgA, 'Resident One'], [ids.r2, ids.orgA, 'Resident Two'], [ids.r3, ids.orgB, 'Resident B']]) {
+        await client.query('insert into public.residents (id, org_id, full_name) values ($1, $2, $3)', [id, org, name]);
+      }
+      for (const [id, org, resident] of [[req.r1, ids.orgA, ids.r1], [req.r2, ids.orgA, ids.r2], [req.b, ids.orgB, ids.r3]]) {
+        await client.query(
+          `insert into public.maintenance_requests (id, org_id, unit_id, resident_id, title) values ($1, $2, $3, $4, 'Leaking tap')`,
+          [id, org, units[org!], resident],
+        );
+      }
+      await client.query('commit');
+    } finally {
+      await client.end();
+    }
+  });
+
+  const path1 = () => `${ids.orgA}/${req.r1}/leak.jpg`;
+  const path2 = () => `${ids.orgA}/${req.r2}/staff.jpg`;
+  const pathB = () => `${ids.orgB}/${req.b}/b.jpg`;
+
+  it('lets a resident upload a photo to their own request’s folder', async () => {
+    const r1 = await as('resident1');
+    const up = await r1.upload(path1(), jpeg, { contentType: 'image/jpeg' });
+    expect(up.error).toBeNull();
+    expect((await r1.list(`${ids.orgA}/${req.r1}`)).data?.map((o) => o.name)).toEqual(['leak.jpg']);
+    expect((await r1.download(path1())).data?.size).toBe(jpeg.length);
+  });
+
+  it('lets the org’s maintenance staff read and write any request folder of their org, and a viewer only read', async () => {
+    const tech = await as('tech');
+    expect((await tech.list(`${ids.orgA}/${req.r1}`)).data?.map((o) => o.name)).toEqual(['leak.jpg']);
+    expect((await tech.download(path1())).error).toBeNull();
+    expect((await tech.upload(path2(), jpeg, { contentType: 'image/jpeg' })).error).toBeNull();
+    expect((await tech.upload(`${ids.orgB}/${req.b}/x.jpg`, jpeg, { contentType: 'image/jpeg' })).error).toMatchObject({ statusCode: '403' });
+
+    const viewer = await as('viewer');
+    expect((await viewer.download(path2())).error).toBeNull();
+    expect((await viewer.upload(`${ids.orgA}/${req.r2}/v.jpg`, jpeg, { contentType: 'image/jpeg' })).error).toMatchObject({ statusCode: '403' });
+    expect((await viewer.remove([path2()])).data).toEqual([]);
+  });
+
+  it('keeps a resident out of another resident’s request and out of other orgs', async () => {
+    const bPhoto = await (await as('techB')).upload(pathB(), jpeg, { contentType: 'image/jpeg' });
+    expect(bPhoto.error).toBeNull();
+
+    const r1 = await as('resident1');
+    expect((await r1.download(path2())).error).toMatchObject({ statusCode: '404' });
+    expect((await r1.list(`${ids.orgA}/${req.r2}`)).data).toEqual([]);
+    expect((await r1.upload(`${ids.orgA}/${req.r2}/mine.jpg`, jpeg, { contentType: 'image/jpeg' })).error).toMatchObject({ statusCode: '403' });
+    expect((await r1.createSignedUrl(path2(), 60)).error).not.toBeNull();
+    expect((await r1.download(pathB())).error).toMatchObject({ statusCode: '404' });
+    expect((await r1.upload(`${ids.orgB}/${req.b}/mine.jpg`, jpeg, { contentType: 'image/jpeg' })).error).toMatchObject({ statusCode: '403' });
+    // Only <org>/<request>/<file>: neither the org root nor deeper folders.
+    expect((await r1.upload(`${ids.orgA}/loose.jpg`, jpeg, { contentType: 'image/jpeg' })).error).toMatchObject({ statusCode: '403' });
+    expect((await r1.upload(`${ids.orgA}/${req.r1}/deep/x.jpg`, jpeg, { contentType: 'image/jpeg' })).error).toMatchObject({ statusCode: '403' });
+
+    // Resident 2 sees the staff photo on their request but not resident 1's.
+    const r2 = await as('resident2');
+    expect((await r2.download(path2())).error).toBeNull();
+    expect((await r2.download(path1())).error).toMatchObject({ statusCode: '404' });
+    expect((await r2.remove([path1()])).data).toEqual([]);
+
+    // Staff of org B see nothing of org A, even with a claim that names org A's folder only in the path.
+    const techB = await as('techB');
+    expect((await techB.download(path1())).error).toMatchObject({ statusCode: '404' });
+    expect((await techB.list(`${ids.orgA}/${req.r1}`)).data).toEqual([]);
+    expect((await (await as('residentB')).download(path1())).error).toMatchObject({ statusCode: '404' });
+  });
+
+  it('takes images only, up to 10 MB, and serves staff a thumbnail instead of the original', async () => {
+    const r1 = await as('resident1');
+    expect((await r1.upload(`${ids.orgA}/${req.r1}/notes.pdf`, Buffer.from('%PDF'), { contentType: 'application/pdf' })).error).toMatchObject({
+      statusCode: '415',
+    });
+    const tooBig = Buffer.alloc(10 * 1024 * 1024 + 1);
+    expect((await r1.upload(`${ids.orgA}/${req.r1}/huge.jpg`, tooBig, { contentType: 'image/jpeg' })).error).toMatchObject({ statusCode: '413' });
+
+    const thumb = await (await as('tech')).download(path1(), { transform: { width: 160, height: 120 } });
+    expect(thumb.error).toBeNull();
+    const meta = await sharp(Buffer.from(await thumb.data!.arrayBuffer())).metadata();
+    expect([meta.width, meta.height]).toEqual([160, 120]);
+    expect(thumb.data!.size).toBeLessThan(jpeg.length);
+  });
+
+  it('lets a resident replace and remove their own upload, not staff photos', async () => {
+    const r1 = await as('resident1');
+    expect((await r1.upload(path1(), jpeg, { contentType: 'image/jpeg', upsert: true })).error).toBeNull();
+    const r2 = await as('resident2');
+    expect((await r2.upload(path2(), jpeg, { contentType: 'image/jpeg', upsert: true })).error).toMatchObject({ statusCode: '403' });
+    expect((await r2.remove([path2()])).data).toEqual([]);
+    expect((await r1.remove([path1()])).data?.map((o) => o.name)).toEqual([path1()]);
+  });
+});
