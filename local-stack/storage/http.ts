@@ -27,6 +27,8 @@ export interface RouteMatch {
   params: Record<string, string>;
   /** The object key (the `*` part), percent-decoded. */
   key: string;
+  /** Fields for the gateway's request log line (role, user, org). */
+  log: Record<string, unknown>;
 }
 
 /**

@@ -158,3 +158,35 @@ export async function renderImage(
     throw ERRORS.imageProcessing((err as Error).message);
   }
 }
+
+/**
+ * Rendered images by object version and options, least recently used first out: stands in for
+ * the CDN that caches Supabase's transformed images, so a board of thumbnails is rendered once.
+ * A new upload is a new version, so nothing stale is ever served.
+ */
+export class RenderCache {
+  private readonly entries = new Map<string, { body: Buffer; contentType: string }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(key: string) {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  set(key: string, value: { body: Buffer; contentType: string }): void {
+    if (value.body.length > this.maxBytes / 4) return;
+    this.entries.set(key, value);
+    this.bytes += value.body.length;
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= v.body.length;
+    }
+  }
+}

@@ -9,7 +9,7 @@ import { StorageDb } from './db.ts';
 import { ERRORS, StorageError } from './errors.ts';
 import { FileStore } from './files.ts';
 import { errorResponse, json, matchRoute, readJson, type Route, type RouteMatch } from './http.ts';
-import { decodeTransform, describeTransform, encodeTransform, renderImage, transformFromQuery, type TransformOptions } from './image.ts';
+import { decodeTransform, describeTransform, encodeTransform, RenderCache, renderImage, transformFromQuery, type TransformOptions } from './image.ts';
 import { listObjects, listObjectsV2 } from './list.ts';
 import {
   assertExpiresIn,
@@ -71,7 +71,7 @@ export async function startStorage(ctx: ServiceContext): Promise<MountedService>
         if (!found) {
           return json({ statusCode: '404', code: 'NotFound', error: 'Not Found', message: `Route ${req.method}:${url.pathname} not found` }, 404);
         }
-        return await found.route.handler({ req, url, params: found.params, key: found.key });
+        return await found.route.handler({ req, url, params: found.params, key: found.key, log: rctx.log });
       } catch (err) {
         if (!(err instanceof StorageError)) ctx.logger.error({ err, requestId: rctx.requestId }, 'storage request failed');
         return errorResponse(err);
@@ -83,9 +83,19 @@ export async function startStorage(ctx: ServiceContext): Promise<MountedService>
   };
 }
 
+/** Memory for rendered images (thumbnails are a few KB each). */
+const RENDER_CACHE_BYTES = 64 * 1024 * 1024;
+
 function buildRoutes(core: Core): Route[] {
   const { ctx } = core;
-  const caller = (m: RouteMatch, allowAnonymous = false) => resolveCaller(m.req.headers, ctx, { allowAnonymous });
+  const renders = new RenderCache(RENDER_CACHE_BYTES);
+  const caller = async (m: RouteMatch, allowAnonymous = false) => {
+    const c = await resolveCaller(m.req.headers, ctx, { allowAnonymous });
+    m.log.role = c.role;
+    if (c.sub) m.log.user = c.sub;
+    if (typeof c.claims.org_id === 'string') m.log.org = c.claims.org_id;
+    return c;
+  };
   const scope = (m: RouteMatch, op: string) => scopeOf(m.req, m.url, op);
 
   /** Who may read an object's bytes (getObject.ts): public buckets to all, others through RLS. */
@@ -102,14 +112,20 @@ function buildRoutes(core: Core): Route[] {
     if (!core.imageTransformation) {
       throw new StorageError(409, 'FeatureNotEnabled', 'The feature image_transformation is not enabled for this resource');
     }
-    const file = core.files.objectPath(obj.bucket_id, obj.name, obj.version ?? '');
-    let input: Buffer;
-    try {
-      input = await readFile(file);
-    } catch {
-      return json(ERRORS.assetNotFound().body(), 400, { 'cache-control': 'no-store' });
+    const accept = m.req.headers.get('accept');
+    const cacheKey = JSON.stringify([obj.bucket_id, obj.name, obj.version, t, t.format !== 'origin' && !!accept?.includes('image/webp')]);
+    let out = renders.get(cacheKey);
+    if (!out) {
+      const file = core.files.objectPath(obj.bucket_id, obj.name, obj.version ?? '');
+      let input: Buffer;
+      try {
+        input = await readFile(file);
+      } catch {
+        return json(ERRORS.assetNotFound().body(), 400, { 'cache-control': 'no-store' });
+      }
+      out = await renderImage(input, t, accept);
+      renders.set(cacheKey, out);
     }
-    const out = await renderImage(input, t, m.req.headers.get('accept'));
     const headers = new Headers({
       'content-type': out.contentType,
       'content-length': String(out.body.length),
