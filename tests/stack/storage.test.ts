@@ -123,6 +123,16 @@ describe('objects under RLS', () => {
 
     const down = await a.download(`${alice}/note.txt`);
     expect(await down.data?.text()).toBe('hello from alice');
+    expect((await a.info(`${alice}/note.txt`)).data).toMatchObject({ contentType: 'text/plain', cacheControl: 'max-age=60', size: 16 });
+    const raw = await fetch(`${stack().API_URL}/storage/v1/object/authenticated/${OWN}/${alice}/note.txt`, {
+      headers: { authorization: `Bearer ${await token({ sub: alice, role: 'authenticated' })}`, range: 'bytes=0-4' },
+    });
+    expect([raw.status, raw.headers.get('cache-control'), raw.headers.get('content-range'), await raw.text()]).toEqual([
+      206,
+      'max-age=60',
+      'bytes 0-4/16',
+      'hello',
+    ]);
 
     // Bob neither reads, lists, overwrites, moves nor removes it, and cannot write into Alice's folder.
     expect((await b.download(`${alice}/note.txt`)).error).toMatchObject({ statusCode: '404' });
