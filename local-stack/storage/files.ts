@@ -82,8 +82,15 @@ export class FileStore {
   /** Moves a staged file to the object's version path. */
   async place(staged: StagedFile, bucket: string, key: string, version: string): Promise<string> {
     const target = this.objectPath(bucket, key, version);
-    await mkdir(path.dirname(target), { recursive: true });
-    await rename(staged.tmpPath, target);
+    try {
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(staged.tmpPath, target);
+    } catch (err) {
+      // A key segment longer than the file system allows, or a key below another object's file.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENAMETOOLONG' || code === 'ENOTDIR' || code === 'EEXIST') throw ERRORS.invalidKey(key);
+      throw err;
+    }
     return target;
   }
 

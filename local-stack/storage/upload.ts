@@ -117,15 +117,17 @@ function readMultipart(raw: Readable, headers: Headers): Promise<IncomingFile> {
 }
 
 /**
- * A bucket's allowed_mime_types check (uploader.ts validateMimeType): `type/subtype` must match
- * an entry exactly or a `type/*` wildcard; parameters such as `;charset=` are not compared.
+ * A bucket's allowed_mime_types check, exactly as uploader.ts validateMimeType does it: the
+ * request's type must equal an entry's type, and its subtype (as sent, parameters included)
+ * equal the entry's or the entry be `type/*`. So `text/plain;charset=UTF-8` passes `text/*`
+ * but not `text/plain`, as on Supabase.
  */
 export function assertMimeAllowed(mimeType: string, allowed: string[] | null | undefined): void {
   if (!allowed || allowed.length === 0) return;
-  const [type, sub] = mimeType.split(';')[0]!.trim().toLowerCase().split('/');
+  const [type, sub] = mimeType.split('/');
   if (!type || sub === undefined) throw ERRORS.invalidMimeType(mimeType);
   for (const entry of allowed) {
-    const [aType, aSub] = entry.trim().toLowerCase().split('/');
+    const [aType, aSub] = entry.split('/');
     if (aType === type && (aSub === '*' || aSub === sub)) return;
   }
   throw ERRORS.invalidMimeType(mimeType);
