@@ -112,10 +112,14 @@ export async function updateBucket(core: Core, caller: Caller, scope: RequestSco
   return { message: 'Successfully updated' };
 }
 
-/** `POST /bucket/<id>/empty`: removes the objects the caller may delete, with their bytes. */
+/**
+ * `POST /bucket/<id>/empty`: service role only (the route's enforceJwtRoles), then every object
+ * goes regardless of object policies, as upstream's queued admin delete does; here at once.
+ */
 export async function emptyBucket(core: Core, caller: Caller, scope: RequestScope, id: string) {
+  if (caller.role !== 'service_role') throw ERRORS.accessDenied('Access denied: Invalid role', 403);
   await getBucket(core, caller, scope, id);
-  const rows = await core.db.asCaller(caller, scope, async (tx) => {
+  const rows = await core.db.asSuperUser(async (tx) => {
     const { rows } = await tx.query<{ name: string; version: string | null }>(
       'delete from storage.objects where bucket_id = $1 returning name, version',
       [id],
@@ -123,16 +127,21 @@ export async function emptyBucket(core: Core, caller: Caller, scope: RequestScop
     return rows;
   });
   for (const row of rows) await core.files.remove(id, row.name, row.version);
-  // Upstream queues the work; the local stack finishes it before answering, with the same message.
   return { message: 'Empty bucket has been queued. Completion may take up to an hour.' };
 }
 
-/** `DELETE /bucket/<id>`: only an empty bucket goes. */
+/**
+ * `DELETE /bucket/<id>` (storage.ts deleteBucket): the bucket must exist and hold no object at
+ * all (checked past RLS), then the row is deleted as the caller, so bucket policies decide.
+ */
 export async function deleteBucket(core: Core, caller: Caller, scope: RequestScope, id: string) {
-  await getBucket(core, caller, scope, id);
+  await core.db.asSuperUser(async (tx) => {
+    const { rows } = await tx.query('select 1 from storage.buckets where id = $1', [id]);
+    if (!rows.length) throw ERRORS.noSuchBucket();
+    const objects = await tx.query('select 1 from storage.objects where bucket_id = $1 limit 1', [id]);
+    if (objects.rows.length) throw ERRORS.bucketNotEmpty();
+  });
   const deleted = await core.db.asCaller(caller, scope, async (tx) => {
-    const { rows } = await tx.query('select 1 from storage.objects where bucket_id = $1 limit 1', [id]);
-    if (rows.length) throw ERRORS.bucketNotEmpty();
     try {
       const { rowCount } = await tx.query('delete from storage.buckets where id = $1', [id]);
       return rowCount;

@@ -34,7 +34,8 @@ export const ERRORS = {
   invalidParameter: (name: string, message?: string) =>
     new StorageError(400, 'InvalidParameter', message ?? `Invalid Parameter ${name}`),
   /** Token missing or not verifiable: jwt plugin → ERRORS.AccessDenied(err.message). */
-  accessDenied: (message = 'Access denied') => new StorageError(403, 'AccessDenied', message, 'Unauthorized'),
+  accessDenied: (message = 'Access denied', httpStatus?: number) =>
+    new StorageError(403, 'AccessDenied', message, 'Unauthorized', httpStatus),
   /** An RLS violation (42501) as upstream's DatabaseError mapping renders it. */
   rlsViolation: () =>
     new StorageError(403, 'AccessDenied', 'new row violates row-level security policy', 'Unauthorized'),

@@ -69,7 +69,9 @@ export async function startStorage(ctx: ServiceContext): Promise<MountedService>
         const method = req.method === 'HEAD' ? 'HEAD' : req.method;
         const found = matchRoute(routes, method, url.pathname.slice(PREFIX.length) || '/');
         if (!found) {
-          return json({ statusCode: '404', code: 'NotFound', error: 'Not Found', message: `Route ${req.method}:${url.pathname} not found` }, 404);
+          // setRestNotFoundHandler (src/http/not-found-handler.ts), with the URL as the route saw it.
+          const route = `${url.pathname.slice(PREFIX.length) || '/'}${url.search}`;
+          return json({ statusCode: '404', code: 'InvalidRequest', error: 'Not Found', message: `Route ${req.method}:${route} not found` }, 404);
         }
         return await found.route.handler({ req, url, params: found.params, key: found.key, log: rctx.log });
       } catch (err) {

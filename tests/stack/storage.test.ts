@@ -105,6 +105,10 @@ describe('buckets', () => {
     const created = await user.storage.createBucket(`mine-${suffix}`);
     expect(created.error).toMatchObject({ statusCode: '403', message: 'new row violates row-level security policy' });
     expect((await user.storage.listBuckets()).data).toEqual([]);
+    // Emptying a bucket is for the service role only, whatever the object policies allow.
+    expect((await user.storage.emptyBucket(OWN)).error).toMatchObject({ status: 403, statusCode: '403', message: 'Access denied: Invalid role' });
+    expect((await user.storage.deleteBucket(OWN)).error).toMatchObject({ statusCode: '404' });
+    expect((await serviceClient().storage.getBucket(OWN)).error).toBeNull();
   });
 
   it('seeds the buckets of config.toml at start', async () => {
