@@ -19,4 +19,6 @@ export type ServiceFactory = (ctx: ServiceContext) => Promise<MountedService>;
  * The services the gateway mounts, in start order. Each lives in its own folder and is added
  * here with one line; services never import one another.
  */
-export const SERVICES: { name: string; start: () => Promise<ServiceFactory> }[] = [];
+export const SERVICES: { name: string; start: () => Promise<ServiceFactory> }[] = [
+  { name: 'realtime', start: async () => (await import('./realtime/index.ts')).startRealtime },
+];
