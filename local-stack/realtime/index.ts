@@ -20,6 +20,12 @@ function json(body: unknown, status: number): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
+/** A refused handshake, with the status and text of upstream's `UserSocket.error_response/1`. */
+function httpError(status: number, message: string) {
+  const reason = status === 401 ? 'Unauthorized' : 'Error';
+  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n\r\n${message}`;
+}
+
 /** Starts the Realtime service: Phoenix-channel websocket, REST broadcast and the database feed. */
 export async function startRealtime(ctx: ServiceContext): Promise<MountedService> {
   const logger = ctx.logger;
@@ -41,10 +47,14 @@ export async function startRealtime(ctx: ServiceContext): Promise<MountedService
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
 
+  // Opaque API keys reach Realtime as the JWT they stand for, as the CLI's Kong swaps them.
+  const keys = ctx.config.keys;
+  const asJwt = (key: string) => (key === keys.publishableKey ? keys.anonKey : key === keys.secretKey ? keys.serviceRoleKey : key);
+
   /** Claims of a REST caller: the bearer token, else the apikey (upstream `secure_tenant_api`). */
   const restClaims = async (req: Request): Promise<Claims | Response> => {
     const bearer = req.headers.get('authorization')?.replace(/^Bearer\s+/i, '');
-    const token = bearer || req.headers.get('apikey') || '';
+    const token = asJwt((bearer && !bearer.startsWith('sb_') ? bearer : '') || req.headers.get('apikey') || '');
     try {
       return await confirmToken(ctx.verifyJwt, token);
     } catch {
@@ -121,16 +131,21 @@ export async function startRealtime(ctx: ServiceContext): Promise<MountedService
         return;
       }
       const vsn: Vsn = url.searchParams.get('vsn') === '2.0.0' ? '2.0.0' : '1.0.0';
-      const apikey = url.searchParams.get('apikey') ?? (req.headers['apikey'] as string | undefined) ?? '';
-      // Upstream's UserSocket refuses the connection when the API key is not a valid JWT.
-      ctx.verifyJwt(apikey).then(
+      const header = req.headers['x-api-key'];
+      const apikey = asJwt((typeof header === 'string' ? header : url.searchParams.get('apikey')) ?? '');
+      if (!apikey) {
+        socket.end(httpError(401, 'API key is missing'));
+        return;
+      }
+      // Upstream's UserSocket.connect refuses the handshake when the API key is not a valid token.
+      confirmToken(ctx.verifyJwt, apikey).then(
         () =>
           wss.handleUpgrade(req, socket, head, (ws) => {
             const headers: Record<string, string> = {};
             for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
             hub.conns.add(new Conn(hub, ws, vsn, apikey, headers));
           }),
-        () => socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n'),
+        (err: Error) => socket.end(httpError(401, err.message)),
       );
     },
     async stop() {

@@ -132,10 +132,17 @@ describe('websocket and public channels', () => {
     expect(await ch.unsubscribe()).toBe('ok');
   });
 
-  it('refuses a websocket whose apikey is not a valid JWT', async () => {
+  it('refuses a websocket whose apikey is not a valid JWT, as upstream’s UserSocket does', async () => {
     const ws = new WebSocket(`${stack().API_URL!.replace('http', 'ws')}/realtime/v1/websocket?apikey=nope&vsn=2.0.0`);
     const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
-    expect(status).toBe(403);
+    expect(status).toBe(401);
+  });
+
+  it('accepts the publishable key as the anon key', async () => {
+    const s = stack();
+    const c = createClient(s.API_URL!, s.PUBLISHABLE_KEY!, { realtime: { transport: WebSocket as never } as never, auth: { persistSession: false } });
+    clients.push(c);
+    await subscribe(c.channel(`room-${randomUUID()}`));
   });
 
   it('broadcasts between clients with ack, and to the sender only with self', async () => {
