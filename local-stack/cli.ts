@@ -179,7 +179,10 @@ async function genTypes(): Promise<void> {
 async function advisors(): Promise<void> {
   const config = configFromEnv();
   const url = process.env.DB_URL || runningDbUrl(config);
-  say(await runAdvisors({ projectRoot: config.projectRoot, dbUrl: url }, 'info'));
+  const findings = await runAdvisors({ projectRoot: config.projectRoot, dbUrl: url });
+  for (const f of findings) say(`${f.level.padEnd(5)} ${f.name}: ${f.detail}`);
+  say(findings.length ? `${findings.length} finding(s).` : 'No issues found.');
+  if (findings.some((f) => f.level !== 'INFO')) process.exitCode = 1;
 }
 
 function runningDbUrl(config: StackConfig): string {

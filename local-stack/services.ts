@@ -20,5 +20,6 @@ export type ServiceFactory = (ctx: ServiceContext) => Promise<MountedService>;
  * here with one line; services never import one another.
  */
 export const SERVICES: { name: string; start: () => Promise<ServiceFactory> }[] = [
+  { name: 'rest', start: async () => (await import('./rest/index.ts')).startRest },
   { name: 'realtime', start: async () => (await import('./realtime/index.ts')).startRealtime },
 ];

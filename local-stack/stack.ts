@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { bootstrapPlatform } from './db/bootstrap.ts';
@@ -51,7 +51,10 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
         throw new StackError('--reset drops the local data folder; with DB_URL set, reset that database yourself.');
       }
       progress('Removing local data');
-      rmSync(config.stateDir, { recursive: true, force: true });
+      // Everything but the logs, which the running logger writes to.
+      for (const entry of existsSync(config.stateDir) ? readdirSync(config.stateDir) : []) {
+        if (entry !== 'logs') rmSync(path.join(config.stateDir, entry), { recursive: true, force: true });
+      }
     }
     mkdirSync(config.stateDir, { recursive: true });
 
@@ -85,6 +88,8 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
 
     progress('Starting the API gateway');
     const pool = new pg.Pool({ connectionString: url, max: 2 });
+    // An idle connection dropped by a restarting database must not crash the stack.
+    pool.on('error', (err) => logger.warn({ err: err.message }, 'health pool connection lost'));
     started.push({ stop: () => pool.end() });
     const gateway = await startGateway({
       host: config.host,
