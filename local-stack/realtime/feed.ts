@@ -61,10 +61,18 @@ export async function startFeed(opts: FeedOptions): Promise<Feed> {
       };
     });
 
+  // Logical decoding only reads flushed WAL. With synchronous_commit off (the throwaway test
+  // stacks) a commit may wait up to wal_writer_delay (200 ms) for its flush, so the feed flushes
+  // pending WAL itself before each read, with a non-transactional logical message (PG 17+).
+  let nudge = false;
   const connect = async (): Promise<pg.Client> => {
     const c = new pg.Client({ connectionString: opts.dbUrl, application_name: 'lintel realtime feed' });
     c.on('error', () => undefined);
     await c.connect();
+    const { rows } = await c.query<{ off: boolean; v: number }>(
+      `select current_setting('synchronous_commit') = 'off' as off, current_setting('server_version_num')::int as v`,
+    );
+    nudge = rows[0]!.off && rows[0]!.v >= 170000;
     return c;
   };
 
@@ -88,6 +96,12 @@ export async function startFeed(opts: FeedOptions): Promise<Feed> {
           isConnected = true;
           backoff = 100;
           opts.logger.info('realtime feed reconnected to the database');
+        }
+        if (nudge) {
+          await client.query(
+            `select case when pg_current_wal_insert_lsn() > pg_current_wal_flush_lsn()
+                    then pg_logical_emit_message(false, 'lintel-realtime', '', true) end`,
+          );
         }
         const { rows } = await client.query<{ data: string }>(
           `select data from pg_logical_slot_get_changes($1, null, 5000,
