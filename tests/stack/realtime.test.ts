@@ -363,3 +363,51 @@ describe('postgres_changes', () => {
     expect(gotB.items).toHaveLength(0);
   });
 });
+
+describe('robustness', () => {
+  it('resumes where it stopped when its database connections drop, losing nothing', async () => {
+    const topic = `resume-${randomUUID()}`;
+    const got = collector();
+    await subscribe(client().channel(topic).on('broadcast', { event: '*' }, (m) => got.push(m)));
+    const c = await db();
+    try {
+      await c.query(`select realtime.send('{"n":0}'::jsonb, 'n', $1, false)`, [topic]);
+      await got.waitFor(1);
+      // What a database restart does to the service: every connection of it is cut.
+      const cut = await c.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'lintel realtime%'`);
+      expect(cut.rowCount).toBeGreaterThan(0);
+      for (let n = 1; n <= 20; n++) await c.query(`select realtime.send(jsonb_build_object('n', $1::int), 'n', $2, false)`, [n, topic]);
+    } finally {
+      await c.end();
+    }
+    const items = await got.waitFor(21, 10_000);
+    expect(items.map((m) => m.payload.n)).toEqual([...Array(21).keys()]);
+  });
+
+  it('drops a client that stops reading without holding up the others', async () => {
+    const topic = `slow-${randomUUID()}`;
+    const got = collector();
+    await subscribe(client().channel(topic).on('broadcast', { event: '*' }, (m) => got.push(m)));
+    const slow = new WebSocket(`${stack().API_URL!.replace('http', 'ws')}/realtime/v1/websocket?apikey=${stack().ANON_KEY}&vsn=2.0.0`);
+    const joined = collector();
+    slow.on('message', (d, isBinary) => (isBinary ? undefined : joined.push(JSON.parse(String(d)))));
+    await new Promise((r) => slow.once('open', r));
+    slow.send(JSON.stringify(['1', '1', `realtime:${topic}`, 'phx_join', { config: {} }]));
+    await joined.waitFor(1);
+    const closed = new Promise<number>((r) => slow.once('close', (code) => r(code)));
+    (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+    const c = await db();
+    try {
+      // 120 × 200 kB: far more than the kernel's socket buffers and the server's 16 MB allowance.
+      for (let n = 0; n < 120; n++) {
+        await c.query(`select realtime.send(jsonb_build_object('n', $1::int, 'pad', repeat('x', 200000)), 'n', $2, false)`, [n, topic]);
+      }
+    } finally {
+      await c.end();
+    }
+    const items = await got.waitFor(120, 20_000);
+    expect(items.map((m) => m.payload.n)).toEqual([...Array(120).keys()]);
+    (slow as unknown as { _socket: { resume(): void } })._socket.resume();
+    expect(await closed).toBe(1006);
+  });
+});
