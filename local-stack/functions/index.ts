@@ -211,7 +211,8 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
   for (const watched of extraDir ? [dir, extraDir] : [dir]) {
     try {
       const watcher = watch(watched, { recursive: true }, (_event, file) => {
-        if (file && (file.startsWith('node_modules') || file.split(path.sep).some((p) => p.startsWith('.')))) return;
+        // Deno itself writes node_modules/ and deno.lock while a worker boots: not a code change.
+        if (file && (file.startsWith('node_modules') || file === 'deno.lock' || file.split(path.sep).some((p) => p.startsWith('.')))) return;
         clearTimeout(debounce);
         debounce = setTimeout(() => {
           defs = discover();
