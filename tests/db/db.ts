@@ -158,7 +158,7 @@ export async function attempt<R extends pg.QueryResultRow = Record<string, unkno
 }
 
 /** Leases whose cached balance differs from the sum of their ledger entries (must be none). */
-export async function balanceMismatches(client: pg.ClientBase): Promise<number> {
+export async function balanceMismatches(client: Pick<pg.ClientBase, 'query'>): Promise<number> {
   const { rows } = await client.query<{ n: string }>(
     `select count(*) as n from public.leases l
      where l.balance_minor <> coalesce((select sum(e.amount_minor) from public.ledger_entries e where e.lease_id = l.id), 0)`,

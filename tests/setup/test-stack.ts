@@ -1,8 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../local-stack/config.ts';
-import { startPostgres, type PostgresHandle } from '../../local-stack/db/postgres.ts';
+import { clusterDir, startPostgres, stopLeftoverPostmaster, type PostgresHandle } from '../../local-stack/db/postgres.ts';
 import { createLogger } from '../../local-stack/log.ts';
 import { startStack } from '../../local-stack/stack.ts';
 
@@ -15,17 +15,51 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now, so tests never collide with `npm start`. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+const handedOut = new Set<number>();
+
+/**
+ * A port nobody listens on, from below Linux's ephemeral range (32768+) so that outgoing
+ * connections cannot take it between this check and the stack binding it.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-  });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port found between 20000 and 32000');
 }
+
+/** Test stacks of runs that were killed: stop their PostgreSQL and remove their folders. */
+async function sweepAbandoned(root: string): Promise<void> {
+  if (!existsSync(root)) return;
+  for (const entry of readdirSync(root)) {
+    const owner = Number(/-(\d+)$/.exec(entry)?.[1]);
+    if (!owner || owner === process.pid || pidAlive(owner)) continue;
+    const dir = path.join(root, entry);
+    for (const db of ['db', 'pg15']) await stopLeftoverPostmaster(clusterDir(path.join(dir, db)), silent);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const silent = createLogger('sweep', { level: 'silent' });
 
 /**
  * A throwaway stack on free ports and a fresh data folder under `.lintel/test/`: embedded
@@ -33,6 +67,7 @@ export function freePort(): Promise<number> {
  */
 export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Promise<TestStack> {
   const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+  await sweepAbandoned(path.join(PROJECT_ROOT, '.lintel', 'test'));
   const stateDir = path.join(PROJECT_ROOT, '.lintel', 'test', id);
   mkdirSync(stateDir, { recursive: true });
   const logger = createLogger('test-stack', { file: path.join(PROJECT_ROOT, '.lintel', 'test-logs', `${id}.log`) });

@@ -16,9 +16,13 @@ describe('gateway', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('keeps a request id the caller sent', async () => {
+  it('keeps a plain request id the caller sent and replaces one that is not', async () => {
     const res = await fetch(`${stack().API_URL}/health`, { headers: { 'x-request-id': 'trace-me-123' } });
     expect(res.headers.get('x-request-id')).toBe('trace-me-123');
+    for (const bad of ['x'.repeat(500), "a'; drop table x; --", 'line\u2028break']) {
+      const r = await fetch(`${stack().API_URL}/health`, { headers: { 'x-request-id': encodeURI(bad) } });
+      expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 });
 
@@ -146,8 +150,9 @@ describe('mounting a service', () => {
       stop: async () => undefined,
     });
     try {
-      const res = await fetch(`${gateway.url}/boom/v1/x`);
+      const res = await fetch(`${gateway.url}/boom/v1/x`, { headers: { origin: 'http://localhost:5173' } });
       expect(res.status).toBe(500);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
       expect(await res.text()).not.toContain('secret internal detail');
       expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
     } finally {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
+import { DEFAULT_ANON_KEY, DEFAULT_SERVICE_ROLE_KEY } from '../../local-stack/keys.ts';
 import { freePort } from '../setup/test-stack.ts';
 
 // These start the real CLI (`npm run stack` without npm) on their own ports and data folder.
@@ -117,7 +118,15 @@ describe('npm run stack', { timeout: 180_000 }, () => {
       MAIL_URL: `http://127.0.0.1:${env.LINTEL_MAIL_PORT}`,
       RUNNING: true,
     });
-    expect(vars.ANON_KEY).toMatch(/^eyJ/);
+    expect(vars.ANON_KEY).toBe(DEFAULT_ANON_KEY);
+    expect(vars.SERVICE_ROLE_KEY).toBe(DEFAULT_SERVICE_ROLE_KEY);
+
+    // A second start on the same folder must not touch the running one's database.
+    const intruder = startCli(env);
+    expect(await intruder.exited).toBe(1);
+    expect(intruder.errors().trim()).toMatch(/^✖ The local stack is already running from .* \(pid \d+\)/);
+    expect((await fetch(`http://127.0.0.1:${env.LINTEL_API_PORT}/health`)).status).toBe(200);
+    expect((await query(env, 'select 1 as ok')).rows).toEqual([{ ok: 1 }]);
 
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
@@ -169,7 +178,9 @@ describe('npm run stack', { timeout: 180_000 }, () => {
     writeFileSync(path.join(stateDir, 'db', 'PG_VERSION'), '15\n');
     const cli = startCli(env);
     expect(await cli.exited).toBe(1);
-    expect(cli.errors().trim()).toMatch(/^✖ The data folder .* was created by PostgreSQL 15 but this stack runs PostgreSQL 18: run `npm run stack -- --reset`/);
+    const lines = cli.errors().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^✖ The data folder .* was created by PostgreSQL 15 but this stack runs PostgreSQL 18: run `npm run stack -- --reset`/);
     expect(processesOf(stateDir)).toEqual([]);
   });
 });
@@ -198,11 +209,20 @@ describe('npm run stack -- --reset', { timeout: 180_000 }, () => {
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
 
+    // Killed outright, it leaves its PostgreSQL running on the folder --reset is about to remove.
+    const killed = startCli(env);
+    await waitForReady(killed);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+
     const reset = startCli(env, ['stack', '--reset']);
     await waitForReady(reset);
     expect(reset.output()).toContain('Removing local data');
     const { rows } = await query(env, "select to_regclass('public.reset_marker') as t");
     expect(rows).toEqual([{ t: null }]);
+    // The seed ran again on the new database.
+    const seeded = await query(env, "select count(*)::int as n from auth.users where email like '%@acme.test'");
+    expect(seeded.rows[0].n).toBeGreaterThan(0);
     reset.child.kill('SIGINT');
     expect(await reset.exited).toBe(0);
   });

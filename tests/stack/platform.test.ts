@@ -4,8 +4,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
+import { createJwtVerifier } from '../../local-stack/jwt.ts';
+import { DEFAULT_ANON_KEY, DEFAULT_JWT_SECRET, DEFAULT_SERVICE_ROLE_KEY, demoApiKey } from '../../local-stack/keys.ts';
 import { bootstrapPlatform } from '../../local-stack/db/bootstrap.ts';
-import { generateTypes, pushMigrations, runAdvisors } from '../../local-stack/db/migrate.ts';
+import { generateTypes, runAdvisors } from '../../local-stack/db/migrate.ts';
+import { createMigratedScratch, type ScratchDatabase } from '../../local-stack/db/scratch.ts';
 import { db, stack } from '../setup/clients.ts';
 
 // What the platform bootstrap and the Supabase CLI leave in the test stack's database.
@@ -119,6 +122,17 @@ describe('platform bootstrap', () => {
   });
 });
 
+describe('API keys', () => {
+  it('are the CLI’s defaults for the default secret and follow a custom [auth] jwt_secret', async () => {
+    expect(demoApiKey(DEFAULT_JWT_SECRET, 'anon')).toBe(DEFAULT_ANON_KEY);
+    expect(demoApiKey(DEFAULT_JWT_SECRET, 'service_role')).toBe(DEFAULT_SERVICE_ROLE_KEY);
+    const secret = 'another-project-secret-that-is-at-least-32-chars';
+    const verify = createJwtVerifier({ secret });
+    expect(await verify(demoApiKey(secret, 'service_role'))).toMatchObject({ role: 'service_role', iss: 'supabase-demo' });
+    await expect(verify(DEFAULT_SERVICE_ROLE_KEY)).rejects.toThrow();
+  });
+});
+
 describe('Supabase CLI', () => {
   it('applied every migration in supabase/migrations, and the seed', async () => {
     const files = readdirSync(path.join(PROJECT_ROOT, 'supabase', 'migrations'))
@@ -144,31 +158,20 @@ describe('Supabase CLI', () => {
   // and the advisors are checked on a database of their own holding exactly what the
   // migrations make.
   describe('on a database with only the platform and the migrations', () => {
-    const name = 'cli_check';
+    let scratch: ScratchDatabase;
     beforeAll(async () => {
-      const admin = await db();
-      try {
-        await admin.query(`drop database if exists ${name}`);
-        await admin.query(`create database ${name}`);
-      } finally {
-        await admin.end();
-      }
-      await bootstrapPlatform(databaseUrl(name));
-      await pushMigrations({ projectRoot: PROJECT_ROOT, dbUrl: databaseUrl(name), seed: false });
+      scratch = await createMigratedScratch(PROJECT_ROOT, stack().DB_URL!, 'cli_check');
     });
-    afterAll(async () => {
-      const admin = await db();
-      await admin.query(`drop database if exists ${name} with (force)`).finally(() => admin.end());
-    });
+    afterAll(() => scratch.drop());
 
     it('generates the same types as web/lib/database.types.ts (run `npm run types` when this fails)', async () => {
-      const fresh = await generateTypes({ projectRoot: PROJECT_ROOT, dbUrl: databaseUrl(name) });
+      const fresh = await generateTypes({ projectRoot: PROJECT_ROOT, dbUrl: scratch.url });
       const committed = readFileSync(path.join(PROJECT_ROOT, 'web', 'lib', 'database.types.ts'), 'utf8');
       expect(committed.trimEnd()).toBe(fresh.trimEnd());
     });
 
     it('finds nothing at warn level or above with db advisors', async () => {
-      const findings = await runAdvisors({ projectRoot: PROJECT_ROOT, dbUrl: databaseUrl(name) });
+      const findings = await runAdvisors({ projectRoot: PROJECT_ROOT, dbUrl: scratch.url });
       expect(findings.filter((f) => f.level !== 'INFO').map((f) => `${f.name}: ${f.detail}`)).toEqual([]);
     });
   });
