@@ -170,6 +170,7 @@ create table public.lease_residents (
   constraint lease_residents_org_id_resident_id_fkey foreign key (org_id, resident_id) references public.residents (org_id, id)
 );
 comment on table public.lease_residents is 'Who is on a lease (a lease may have several residents).';
+create index lease_residents_org_id_lease_id_idx on public.lease_residents (org_id, lease_id);
 create index lease_residents_org_id_resident_id_idx on public.lease_residents (org_id, resident_id);
 create index lease_residents_resident_id_idx on public.lease_residents (resident_id);
 
