@@ -33,7 +33,7 @@ create trigger payments_before_update_touch before update on public.payments
   for each row execute function private.tg_touch_updated_at();
 
 create table public.ledger_entries (
-  id uuid not null default gen_random_uuid(),
+  id uuid not null default private.uuid_v7(),
   org_id uuid not null,
   lease_id uuid not null,
   kind text not null,
