@@ -56,19 +56,23 @@ type Mode = 'fresh' | 'prepared' | 'prepared after other org';
 
 async function requestSettings(db: pg.Client, who: Who | null, roleSettings: [string, string][]): Promise<void> {
   // PostgREST: one set_config per setting, transaction-local; the impersonated role's own
-  // ALTER ROLE ... SET settings are applied the same way (PostgREST "role settings").
-  if (!who) {
-    await db.query(`select set_config('request.jwt.claims', '', true)`);
-    return;
-  }
-  const claims = { aud: 'authenticated', role: 'authenticated', sub: who.user, org_id: who.org, org_role: 'manager', aal: 'aal1', is_anonymous: false };
-  const args: string[] = [];
-  const params: string[] = [];
-  for (const [k, v] of [['role', 'authenticated'], ['request.jwt.claims', JSON.stringify(claims)], ['request.method', 'GET'], ['request.path', '/rest/v1/rpc/dashboard'], ...roleSettings]) {
-    params.push(k!, v!);
-    args.push(`set_config($${params.length - 1}, $${params.length}, true)`);
-  }
-  await db.query(`select ${args.join(', ')}`, params);
+  // ALTER ROLE ... SET settings are applied the same way (PostgREST "role settings"). The
+  // baseline gets those settings too, so the two sides differ by RLS alone.
+  const claims = who && { aud: 'authenticated', role: 'authenticated', sub: who.user, org_id: who.org, org_role: 'manager', aal: 'aal1', is_anonymous: false };
+  const pairs: [string, string][] = [
+    ...(claims
+      ? ([
+          ['role', 'authenticated'],
+          ['request.jwt.claims', JSON.stringify(claims)],
+          ['request.method', 'GET'],
+          ['request.path', '/rest/v1/rpc/dashboard'],
+        ] as [string, string][])
+      : []),
+    ...roleSettings,
+  ];
+  if (!pairs.length) return;
+  const params = pairs.flat();
+  await db.query(`select ${pairs.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, params);
 }
 
 /** Milliseconds of the statement alone, one transaction per request. */
@@ -82,31 +86,47 @@ async function timed(db: pg.Client, who: Who | null, sql: string, params: unknow
   return ms;
 }
 
-async function measure(url: string, mode: Mode, query: string, target: Who, other: Who, rls: boolean, monthStart: string, roleSettings: [string, string][]) {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
+interface Cell {
+  p50: number;
+  p95: number;
+  plan: string;
+}
+
+/**
+ * One cell: the same statement through RLS (as the org's manager) and with RLS bypassed, on two
+ * connections, samples alternating so both see the same machine load.
+ */
+async function measurePair(url: string, mode: Mode, query: string, target: Who, other: Who, monthStart: string, roleSettings: [string, string][]) {
+  const sides = [true, false].map((rls) => ({ rls, db: new pg.Client({ connectionString: url }), times: [] as number[], plan: '' }));
+  await Promise.all(sides.map((s) => s.db.connect()));
   try {
     const sql = QUERIES[query]!;
-    const as = (w: Who) => (rls ? w : null);
-    const settings = rls ? roleSettings : [];
-    const times: number[] = [];
-    let plan = '';
-    if (mode === 'fresh') {
-      for (let i = 0; i < SAMPLES; i++) times.push(await timed(db, as(target), sql, [target.org, monthStart], settings));
-    } else {
+    const as = (rls: boolean, w: Who) => (rls ? w : null);
+    const exec = (w: Who) => (mode === 'fresh' ? { text: sql, params: [w.org, monthStart] } : { text: `execute q('${w.org}', '${monthStart}')`, params: [] });
+    if (mode !== 'fresh') {
       // A server-side prepared statement, as PostgREST prepares every statement.
-      await db.query(`prepare q(uuid, date) as ${sql}`);
       const warm = mode === 'prepared' ? target : other;
-      for (let i = 0; i < WARMUP; i++) await timed(db, as(warm), `execute q('${warm.org}', '${monthStart}')`, [], settings);
-      for (let i = 0; i < SAMPLES; i++) times.push(await timed(db, as(target), `execute q('${target.org}', '${monthStart}')`, [], settings));
-      await db.query('begin');
-      await requestSettings(db, as(target), settings);
-      plan = (await db.query(`explain (analyze, costs off, timing off, summary off) execute q('${target.org}', '${monthStart}')`)).rows.map((r) => r['QUERY PLAN']).join('\n');
-      await db.query('commit');
+      for (const s of sides) {
+        await s.db.query(`prepare q(uuid, date) as ${sql}`);
+        for (let i = 0; i < WARMUP; i++) await timed(s.db, as(s.rls, warm), exec(warm).text, exec(warm).params, roleSettings);
+      }
     }
-    return { p50: percentile(times, 50), p95: percentile(times, 95), plan };
+    for (let i = 0; i < SAMPLES; i++) {
+      for (const s of i % 2 ? [...sides].reverse() : sides) {
+        s.times.push(await timed(s.db, as(s.rls, target), exec(target).text, exec(target).params, roleSettings));
+      }
+    }
+    for (const s of sides) {
+      await s.db.query('begin');
+      await requestSettings(s.db, as(s.rls, target), roleSettings);
+      const stmt = mode === 'fresh' ? `explain (analyze, costs off, timing off, summary off) ${sql}` : `explain (analyze, costs off, timing off, summary off) execute q('${target.org}', '${monthStart}')`;
+      s.plan = (await s.db.query(stmt, mode === 'fresh' ? [target.org, monthStart] : [])).rows.map((r) => r['QUERY PLAN']).join('\n');
+      await s.db.query('commit');
+    }
+    const cell = (s: (typeof sides)[number]): Cell => ({ p50: percentile(s.times, 50), p95: percentile(s.times, 95), plan: s.plan });
+    return { rls: cell(sides[0]!), bypass: cell(sides[1]!) };
   } finally {
-    await db.end();
+    await Promise.all(sides.map((s) => s.db.end()));
   }
 }
 
@@ -183,10 +203,9 @@ try {
       [median, large],
     ] as [Who, Who][]) {
       for (const mode of ['fresh', 'prepared', 'prepared after other org'] as Mode[]) {
-        const withRls = await measure(database.url, mode, query, target, other, true, monthStart, roleSettings);
-        const bypass = await measure(database.url, mode, query, target, other, false, monthStart, roleSettings);
+        const { rls: withRls, bypass } = await measurePair(database.url, mode, query, target, other, monthStart, roleSettings);
         const ratio = withRls.p50 / bypass.p50;
-        rows.push({ query, org: target.label, units: target.units, mode, rls: { p50: withRls.p50, p95: withRls.p95 }, bypass: { p50: bypass.p50, p95: bypass.p95 }, ratio, plan: withRls.plan || undefined, bypassPlan: bypass.plan || undefined });
+        rows.push({ query, org: target.label, units: target.units, mode, rls: { p50: withRls.p50, p95: withRls.p95 }, bypass: { p50: bypass.p50, p95: bypass.p95 }, ratio, plan: withRls.plan, bypassPlan: bypass.plan });
         const f = (x: { p50: number; p95: number }) => `${x.p50.toFixed(2)} / ${x.p95.toFixed(2)}`.padEnd(18);
         process.stdout.write(`${query.padEnd(18)} ${target.label.padEnd(7)} ${mode.padEnd(25)} ${f(withRls)} ${f(bypass)} ${ratio.toFixed(2)}\n`);
       }
