@@ -69,23 +69,6 @@ as $$
 $$;
 comment on function private.role_rank(text) is 'Order of member roles: an inviter may grant at most their own rank (resident ranks with viewer).';
 
-create function private.uuid_v7() returns uuid
-language sql volatile
-set search_path = ''
-as $$
-  -- RFC 9562 version 7: 48-bit Unix milliseconds, then random bits. Time-ordered ids keep
-  -- inserts at the right edge of the primary key index instead of random pages (the ledger
-  -- takes 100k rows per rent run). PostgreSQL 18's uuidv7() is not on 15.
-  select encode(
-    set_bit(set_bit(
-      overlay(uuid_send(gen_random_uuid())
-        placing substring(int8send((extract(epoch from clock_timestamp()) * 1000)::bigint) from 3)
-        from 1 for 6),
-      52, 1), 53, 1),
-    'hex')::uuid
-$$;
-revoke execute on function private.uuid_v7() from public;
-
 create function private.tg_touch_updated_at() returns trigger
 language plpgsql
 set search_path = ''

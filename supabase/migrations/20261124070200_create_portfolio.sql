@@ -132,9 +132,7 @@ create table public.leases (
   constraint leases_due_day_check check (due_day between 1 and 28),
   constraint leases_grace_days_check check (grace_days between 0 and 31),
   constraint leases_late_fee_minor_check check (late_fee_minor >= 0)
-)
--- Every rent run rewrites every active lease's balance: room on the page keeps those updates HOT.
-with (fillfactor = 80);
+);
 comment on table public.leases is 'A resident''s (or several residents'') agreement on one unit. At most one active lease per unit.';
 comment on column public.leases.end_date is 'Last day of the lease (inclusive); NULL for month-to-month.';
 comment on column public.leases.currency is 'Always the org''s currency, set on insert.';
@@ -145,10 +143,8 @@ comment on column public.leases.balance_minor is 'Sum of the lease''s ledger ent
 create unique index leases_unit_id_active_key on public.leases (unit_id) where status = 'active';
 create index leases_org_id_unit_id_idx on public.leases (org_id, unit_id);
 create index leases_org_id_status_idx on public.leases (org_id, status);
--- Balance updates come only from the ledger trigger, never together with an edit: they leave
--- updated_at alone (and cost the rent run no per-row trigger).
 create trigger leases_before_update_touch before update on public.leases
-  for each row when (old.balance_minor = new.balance_minor) execute function private.tg_touch_updated_at();
+  for each row execute function private.tg_touch_updated_at();
 
 create function private.tg_lease_currency() returns trigger
 language plpgsql
@@ -174,7 +170,6 @@ create table public.lease_residents (
   constraint lease_residents_org_id_resident_id_fkey foreign key (org_id, resident_id) references public.residents (org_id, id)
 );
 comment on table public.lease_residents is 'Who is on a lease (a lease may have several residents).';
-create index lease_residents_org_id_lease_id_idx on public.lease_residents (org_id, lease_id);
 create index lease_residents_org_id_resident_id_idx on public.lease_residents (org_id, resident_id);
 create index lease_residents_resident_id_idx on public.lease_residents (resident_id);
 

@@ -33,7 +33,7 @@ create trigger payments_before_update_touch before update on public.payments
   for each row execute function private.tg_touch_updated_at();
 
 create table public.ledger_entries (
-  id uuid not null default private.uuid_v7(),
+  id uuid not null default gen_random_uuid(),
   org_id uuid not null,
   lease_id uuid not null,
   kind text not null,
@@ -51,7 +51,7 @@ create table public.ledger_entries (
   constraint ledger_entries_pkey primary key (id),
   constraint ledger_entries_org_id_id_key unique (org_id, id),
   constraint ledger_entries_org_id_idempotency_key_key unique (org_id, idempotency_key),
-  constraint ledger_entries_org_id_reverses_entry_id_key unique (org_id, reverses_entry_id),
+  constraint ledger_entries_reverses_entry_id_key unique (reverses_entry_id),
   constraint ledger_entries_org_id_lease_id_fkey foreign key (org_id, lease_id) references public.leases (org_id, id),
   constraint ledger_entries_org_id_reverses_entry_id_fkey foreign key (org_id, reverses_entry_id) references public.ledger_entries (org_id, id),
   constraint ledger_entries_org_id_payment_id_fkey foreign key (org_id, payment_id) references public.payments (org_id, id),

@@ -91,7 +91,7 @@ create trigger leases_after_insert_delete_audit after insert or delete on public
   for each row execute function private.tg_audit_row();
 create trigger leases_after_update_audit after update on public.leases
   for each row
-  when (old.balance_minor = new.balance_minor and (to_jsonb(old) - 'updated_at') is distinct from (to_jsonb(new) - 'updated_at'))
+  when ((to_jsonb(old) - 'balance_minor' - 'updated_at') is distinct from (to_jsonb(new) - 'balance_minor' - 'updated_at'))
   execute function private.tg_audit_row();
 create trigger lease_residents_after_change_audit after insert or update or delete on public.lease_residents
   for each row execute function private.tg_audit_row();

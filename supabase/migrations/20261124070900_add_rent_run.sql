@@ -51,8 +51,7 @@ begin
   where l.status = 'active'
     and l.start_date <= as_of
     and (l.end_date is null or l.end_date >= v_start)
-  -- The unique key is the idempotency check: a posted row is skipped by an index probe
-  -- before any heap write, cheaper than anti-joining the whole ledger.
+    and not exists (select 1 from public.ledger_entries x where x.org_id = l.org_id and x.idempotency_key = c.key)
   on conflict (org_id, idempotency_key) do nothing;
   get diagnostics v_rent = row_count;
 
@@ -68,10 +67,9 @@ begin
   where l.status = 'active'
     and l.late_fee_minor > 0
     and l.balance_minor > 0
-    -- the leases the statement above charged for this period
-    and l.start_date <= as_of
-    and (l.end_date is null or l.end_date >= v_start)
     and as_of > private.rent_due_date(v_start, l.due_day, l.start_date) + l.grace_days
+    and exists (select 1 from public.ledger_entries x where x.org_id = l.org_id and x.idempotency_key = 'rent:' || l.id || ':' || v_period)
+    and not exists (select 1 from public.ledger_entries x where x.org_id = l.org_id and x.idempotency_key = 'late:' || l.id || ':' || v_period)
   on conflict (org_id, idempotency_key) do nothing;
   get diagnostics v_late = row_count;
 
