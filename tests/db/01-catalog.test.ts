@@ -146,3 +146,23 @@ describe('catalog', () => {
     expect(rows.map((r) => r.name)).toEqual([]);
   });
 });
+
+describe('platform', () => {
+  it('PostgREST and the advisors read the exposed schemas config.toml names', async () => {
+    const rows = await q<{ schemas: string }>("select current_setting('pgrst.db_schemas') as schemas");
+    expect(rows[0]!.schemas.split(',').map((s) => s.trim())).toEqual(EXPOSED);
+  });
+
+  it('the API roles have no direct access to auth tables', async () => {
+    const rows = await q(
+      `select grantee, table_name from information_schema.role_table_grants
+        where table_schema = 'auth' and grantee in ('anon', 'authenticated')`,
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('the server is the PostgreSQL major this pass asked for (LINTEL_TEST_PG=15 in CI’s second pass)', async () => {
+    const rows = await q<{ v: string }>("select current_setting('server_version_num') as v");
+    expect(Math.floor(Number(rows[0]!.v) / 10000)).toBe(process.env.LINTEL_TEST_PG === '15' ? 15 : 18);
+  });
+});

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { benchDatabase, percentile, writeResults } from './db.ts';
 import { generateDataset } from './generate.ts';
+import { percentile, writeResult, type BenchContext } from './lib.ts';
 
 // RLS cost of the dashboard's main queries, measured as PostgREST runs them: one transaction
 // per request, settings by set_config (role, JWT claims, the role's own settings), then the
@@ -164,62 +164,64 @@ async function rentRun(url: string) {
   }
 }
 
-const t0 = performance.now();
-const database = await benchDatabase();
-try {
-  const dataset = await generateDataset(database.url);
-  process.stdout.write(`Dataset: ${JSON.stringify(dataset)}\n`);
-  const admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  const pick = async (label: string, where: string) => {
-    const r = (
-      await admin.query(`select o.id as org, m.user_id as user, o.unit_count as units from public.organizations o
-        join public.memberships m on m.org_id = o.id and m.role = 'manager'
-        where o.slug like 'bench-%' ${where} limit 1`)
-    ).rows[0];
-    return { label, ...r } as Who;
-  };
-  const large = await pick('large', `order by o.unit_count desc, o.slug`);
-  const medianUnits = Number(
-    (await admin.query(`select percentile_disc(0.5) within group (order by unit_count) as m from public.organizations where slug like 'bench-%'`)).rows[0].m,
-  );
-  const median = await pick('median', `and o.unit_count = ${medianUnits} order by o.slug`);
-  const roleSettings = (
-    await admin.query(`select unnest(s.setconfig) as kv from pg_db_role_setting s join pg_roles r on r.oid = s.setrole where r.rolname = 'authenticated'`)
-  ).rows.map((r) => {
-    const kv = r.kv as string;
-    const i = kv.indexOf('=');
-    return [kv.slice(0, i), kv.slice(i + 1)] as [string, string];
-  });
-  const monthStart = (await admin.query(`select date_trunc('month', current_date)::date::text as d`)).rows[0].d as string;
-  await admin.end();
-  process.stdout.write(`Orgs: large ${large.units} units, median ${median.units} units. Role settings for authenticated: ${JSON.stringify(roleSettings)}\n`);
+/**
+ * RLS benchmark on a generated dataset: BENCH_DB_URL if set (a database that already holds the
+ * dataset is reused), else the shared bench stack's database.
+ */
+export default async function rlsBench({ stack }: BenchContext): Promise<void> {
+  const t0 = performance.now();
+  const database = { url: process.env.BENCH_DB_URL || stack.DB_URL! };
+    const dataset = await generateDataset(database.url);
+    process.stdout.write(`Dataset: ${JSON.stringify(dataset)}\n`);
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    const pick = async (label: string, where: string) => {
+      const r = (
+        await admin.query(`select o.id as org, m.user_id as user, o.unit_count as units from public.organizations o
+          join public.memberships m on m.org_id = o.id and m.role = 'manager'
+          where o.slug like 'bench-%' ${where} limit 1`)
+      ).rows[0];
+      return { label, ...r } as Who;
+    };
+    const large = await pick('large', `order by o.unit_count desc, o.slug`);
+    const medianUnits = Number(
+      (await admin.query(`select percentile_disc(0.5) within group (order by unit_count) as m from public.organizations where slug like 'bench-%'`)).rows[0].m,
+    );
+    const median = await pick('median', `and o.unit_count = ${medianUnits} order by o.slug`);
+    const roleSettings = (
+      await admin.query(`select unnest(s.setconfig) as kv from pg_db_role_setting s join pg_roles r on r.oid = s.setrole where r.rolname = 'authenticated'`)
+    ).rows.map((r) => {
+      const kv = r.kv as string;
+      const i = kv.indexOf('=');
+      return [kv.slice(0, i), kv.slice(i + 1)] as [string, string];
+    });
+    const monthStart = (await admin.query(`select date_trunc('month', current_date)::date::text as d`)).rows[0].d as string;
+    await admin.end();
+    process.stdout.write(`Orgs: large ${large.units} units, median ${median.units} units. Role settings for authenticated: ${JSON.stringify(roleSettings)}\n`);
 
-  const rows: Record<string, unknown>[] = [];
-  process.stdout.write(`\n${'query'.padEnd(18)} ${'org'.padEnd(7)} ${'mode'.padEnd(25)} ${'RLS p50/p95 ms'.padEnd(18)} ${'bypass p50/p95 ms'.padEnd(18)} ratio\n`);
-  for (const query of Object.keys(QUERIES)) {
-    for (const [target, other] of [
-      [large, median],
-      [median, large],
-    ] as [Who, Who][]) {
-      for (const mode of ['fresh', 'prepared', 'prepared after other org'] as Mode[]) {
-        const { rls: withRls, bypass } = await measurePair(database.url, mode, query, target, other, monthStart, roleSettings);
-        const ratio = withRls.p50 / bypass.p50;
-        rows.push({ query, org: target.label, units: target.units, mode, rls: { p50: withRls.p50, p95: withRls.p95 }, bypass: { p50: bypass.p50, p95: bypass.p95 }, ratio, plan: withRls.plan, bypassPlan: bypass.plan });
-        const f = (x: { p50: number; p95: number }) => `${x.p50.toFixed(2)} / ${x.p95.toFixed(2)}`.padEnd(18);
-        process.stdout.write(`${query.padEnd(18)} ${target.label.padEnd(7)} ${mode.padEnd(25)} ${f(withRls)} ${f(bypass)} ${ratio.toFixed(2)}\n`);
+    const rows: Record<string, unknown>[] = [];
+    process.stdout.write(`\n${'query'.padEnd(18)} ${'org'.padEnd(7)} ${'mode'.padEnd(25)} ${'RLS p50/p95 ms'.padEnd(18)} ${'bypass p50/p95 ms'.padEnd(18)} ratio\n`);
+    for (const query of Object.keys(QUERIES)) {
+      for (const [target, other] of [
+        [large, median],
+        [median, large],
+      ] as [Who, Who][]) {
+        for (const mode of ['fresh', 'prepared', 'prepared after other org'] as Mode[]) {
+          const { rls: withRls, bypass } = await measurePair(database.url, mode, query, target, other, monthStart, roleSettings);
+          const ratio = withRls.p50 / bypass.p50;
+          rows.push({ query, org: target.label, units: target.units, mode, rls: { p50: withRls.p50, p95: withRls.p95 }, bypass: { p50: bypass.p50, p95: bypass.p95 }, ratio, plan: withRls.plan, bypassPlan: bypass.plan });
+          const f = (x: { p50: number; p95: number }) => `${x.p50.toFixed(2)} / ${x.p95.toFixed(2)}`.padEnd(18);
+          process.stdout.write(`${query.padEnd(18)} ${target.label.padEnd(7)} ${mode.padEnd(25)} ${f(withRls)} ${f(bypass)} ${ratio.toFixed(2)}\n`);
+        }
       }
     }
-  }
-  const rent = await rentRun(database.url);
-  process.stdout.write(
-    `\nrun_rent_charges over ${rent.active_leases} active leases: ${rent.first.rent_entries} rent entries in ${rent.first.ms.toFixed(0)} ms; ` +
-      `rerun ${rent.rerun.rent_entries + rent.rerun.late_fee_entries} new in ${rent.rerun.ms.toFixed(0)} ms; ` +
-      `late-fee run ${rent.late_fees.late_fee_entries} fees in ${rent.late_fees.ms.toFixed(0)} ms; balance mismatches ${rent.balance_mismatches}\n`,
-  );
-  const worst = Math.max(...rows.map((r) => r.ratio as number));
-  const file = writeResults('rls', { at: new Date().toISOString(), samples: SAMPLES, dataset, orgs: { large, median }, roleSettings, rows, rentRun: rent, worstRatio: worst });
-  process.stdout.write(`Worst ratio ${worst.toFixed(2)}. Results and EXPLAIN plans: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
-} finally {
-  await database.stop();
+    const rent = await rentRun(database.url);
+    process.stdout.write(
+      `\nrun_rent_charges over ${rent.active_leases} active leases: ${rent.first.rent_entries} rent entries in ${rent.first.ms.toFixed(0)} ms; ` +
+        `rerun ${rent.rerun.rent_entries + rent.rerun.late_fee_entries} new in ${rent.rerun.ms.toFixed(0)} ms; ` +
+        `late-fee run ${rent.late_fees.late_fee_entries} fees in ${rent.late_fees.ms.toFixed(0)} ms; balance mismatches ${rent.balance_mismatches}\n`,
+    );
+    const worst = Math.max(...rows.map((r) => r.ratio as number));
+    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings, rows, rentRun: rent, worstRatio: worst });
+    process.stdout.write(`Worst ratio ${worst.toFixed(2)}. Results and EXPLAIN plans: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }

@@ -1,27 +1,36 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
+import { startTestStack } from '../setup/test-stack.ts';
+import type { Bench } from './lib.ts';
 
-// `npm run bench`: every tests/load/*.bench.ts, one process each, in name order. Each writes
-// its figures to bench-results/<name>.json. `npm run bench -- rls` runs the matching ones only.
+// `npm run bench [name…]`: runs every tests/load/<name>.bench.ts (or the named ones) against
+// one throwaway stack. Figures, not pass/fail: each prints a table and writes bench-results/.
 const dir = path.join(PROJECT_ROOT, 'tests', 'load');
-const filters = process.argv.slice(2);
+const wanted = process.argv.slice(2);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => !filters.length || filters.some((x) => f.includes(x)))
+  .filter((f) => !wanted.length || wanted.includes(f.replace('.bench.ts', '')))
   .sort();
-if (!files.length) {
-  process.stderr.write('No benchmark matched.\n');
-  process.exit(1);
-}
+if (!files.length) throw new Error(`No benchmark matches ${wanted.join(', ')}.`);
+
+const stack = await startTestStack();
 let failed = false;
-for (const file of files) {
-  process.stdout.write(`\n=== ${file} ===\n`);
-  const res = await execa('tsx', [path.join(dir, file)], { cwd: PROJECT_ROOT, preferLocal: true, stdio: 'inherit', reject: false });
-  if (res.exitCode !== 0) {
-    failed = true;
-    process.stderr.write(`${file} failed (exit ${res.exitCode}).\n`);
+try {
+  for (const file of files) {
+    process.stdout.write(`\n=== ${file} ===\n`);
+    const t0 = performance.now();
+    try {
+      const bench = (await import(pathToFileURL(path.join(dir, file)).href)).default as Bench;
+      await bench({ stack: stack.status });
+    } catch (err) {
+      failed = true;
+      process.stderr.write(`${file} failed: ${(err as Error).stack ?? err}\n`);
+    }
+    process.stdout.write(`(${file} took ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
   }
+} finally {
+  await stack.stop();
 }
 process.exit(failed ? 1 : 0);
