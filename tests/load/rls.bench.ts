@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { generateDataset } from './generate.ts';
+import { DEFAULT_DATASET, generateDataset } from './generate.ts';
 import { percentile, writeResult, type BenchContext } from './lib.ts';
 
 // RLS cost of the dashboard's main queries, measured as PostgREST runs them: one transaction
@@ -171,7 +171,11 @@ async function rentRun(url: string) {
 export default async function rlsBench({ stack }: BenchContext): Promise<void> {
   const t0 = performance.now();
   const database = { url: process.env.BENCH_DB_URL || stack.DB_URL! };
-    const dataset = await generateDataset(database.url);
+    // BENCH_SMALL=1: a few orgs, to check the harness quickly (figures are then meaningless).
+    const dataset = await generateDataset(
+      database.url,
+      process.env.BENCH_SMALL ? { ...DEFAULT_DATASET, orgs: 40, largeUnits: 400, months: 3 } : DEFAULT_DATASET,
+    );
     process.stdout.write(`Dataset: ${JSON.stringify(dataset)}\n`);
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
