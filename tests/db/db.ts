@@ -161,7 +161,8 @@ export async function attempt<R extends pg.QueryResultRow = Record<string, unkno
 export async function balanceMismatches(client: Pick<pg.ClientBase, 'query'>): Promise<number> {
   const { rows } = await client.query<{ n: string }>(
     `select count(*) as n from public.leases l
-     where l.balance_minor <> coalesce((select sum(e.amount_minor) from public.ledger_entries e where e.lease_id = l.id), 0)`,
+     left join (select lease_id, sum(amount_minor) as total from public.ledger_entries group by lease_id) e on e.lease_id = l.id
+     where l.balance_minor <> coalesce(e.total, 0)`,
   );
   return Number(rows[0]!.n);
 }

@@ -118,7 +118,7 @@ isOneToOne: false
     },{
       foreignKeyName: "ledger_entries_org_id_reverses_entry_id_fkey"
       columns: ["org_id","reverses_entry_id"]
-isOneToOne: false
+isOneToOne: true
       referencedRelation: "ledger_entries"
       referencedColumns: ["org_id","id"]
     }
