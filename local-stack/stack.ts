@@ -85,6 +85,9 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
 
     progress('Starting the API gateway');
     const pool = new pg.Pool({ connectionString: url, max: 2 });
+    // pool.end() does not wait for idle clients to close; PostgreSQL stopping right after sends
+    // them "terminating connection", which an unheard pool 'error' turns into a crash (exit 1).
+    pool.on('error', () => undefined);
     started.push({ stop: () => pool.end() });
     const gateway = await startGateway({
       host: config.host,
