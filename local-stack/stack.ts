@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { bootstrapPlatform } from './db/bootstrap.ts';
@@ -10,7 +10,7 @@ import type { Logger } from './log.ts';
 import { startMail, type MailHandle } from './mail/index.ts';
 import type { Stoppable } from './service.ts';
 import { SERVICES } from './services.ts';
-import { createJwtVerifier } from './jwt.ts';
+import { createJwtVerifier, stackJwtKeys } from './jwt.ts';
 
 export interface StackOptions {
   /** Drop the data, re-migrate and re-seed. */
@@ -51,7 +51,10 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
         throw new StackError('--reset drops the local data folder; with DB_URL set, reset that database yourself.');
       }
       progress('Removing local data');
-      rmSync(config.stateDir, { recursive: true, force: true });
+      // Everything but the logs, which the running logger writes to.
+      for (const entry of existsSync(config.stateDir) ? readdirSync(config.stateDir) : []) {
+        if (entry !== 'logs') rmSync(path.join(config.stateDir, entry), { recursive: true, force: true });
+      }
     }
     mkdirSync(config.stateDir, { recursive: true });
 
@@ -85,9 +88,8 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
 
     progress('Starting the API gateway');
     const pool = new pg.Pool({ connectionString: url, max: 2 });
-    // pool.end() does not wait for idle clients to close; PostgreSQL stopping right after sends
-    // them "terminating connection", which an unheard pool 'error' turns into a crash (exit 1).
-    pool.on('error', () => undefined);
+    // An idle connection dropped by a restarting database must not crash the stack.
+    pool.on('error', (err) => logger.warn({ err: err.message }, 'health pool connection lost'));
     started.push({ stop: () => pool.end() });
     const gateway = await startGateway({
       host: config.host,
@@ -104,13 +106,18 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     });
     started.push(gateway);
 
-    const verifyJwt = createJwtVerifier({ secret: config.keys.jwtSecret });
+    const verifyJwt = createJwtVerifier(await stackJwtKeys(config.keys.jwtSecret, config.auth.signingKeysPath));
     for (const entry of SERVICES) {
       progress(`Starting ${entry.name}`);
       const factory = await entry.start();
       const service = await factory({ config, dbUrl: url, logger: logger.child({ service: entry.name }), mail, verifyJwt });
       gateway.mount(service);
     }
+
+    // pg_cron / pg_net stand-in: runs due jobs of cron.job and performs queued net requests.
+    progress('Starting the scheduler');
+    const { startScheduler } = await import('./scheduler/index.ts');
+    started.push(await startScheduler({ dbUrl: url, logger: logger.child({ service: 'scheduler' }) }));
 
     const status = statusVariables(config);
     writeFileSync(statusFile(config), JSON.stringify({ ...status, PID: String(process.pid) }, null, 2));

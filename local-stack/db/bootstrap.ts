@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { StackError } from './postgres.ts';
 
 const SQL_DIR = fileURLToPath(new URL('./bootstrap/', import.meta.url));
 
@@ -19,23 +21,18 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 interface SqlFile {
   name: string;
   sql: string;
+  /** `<name>@<digest>`: what the marker records for this file. */
+  id: string;
 }
 
-function loadSqlFiles(): SqlFile[] {
-  return readdirSync(SQL_DIR)
+function loadSqlFiles(dir: string): SqlFile[] {
+  return readdirSync(dir)
     .filter((name) => name.endsWith('.sql'))
     .sort()
-    .map((name) => ({ name, sql: readFileSync(SQL_DIR + name, 'utf8') }));
-}
-
-/**
- * The version is a digest of the SQL, so a database bootstrapped by different SQL is
- * recognised instead of being silently treated as current.
- */
-function bootstrapVersion(files: SqlFile[]): string {
-  const hash = createHash('sha256');
-  for (const file of files) hash.update(file.name).update('\0').update(file.sql).update('\0');
-  return hash.digest('hex').slice(0, 16);
+    .map((name) => {
+      const sql = readFileSync(path.join(dir, name), 'utf8');
+      return { name, sql, id: `${name}@${createHash('sha256').update(sql).digest('hex').slice(0, 12)}` };
+    });
 }
 
 async function readMarker(client: Queryable): Promise<string | null> {
@@ -65,18 +62,23 @@ export async function isRealSupabase(client: Queryable): Promise<boolean> {
        exists (select from pg_catalog.pg_namespace where nspname = 'auth') as has_auth`,
     [`${ROLE_COMMENT_PREFIX}%`],
   );
-  const { admin_is_ours, has_auth } = rows[0];
+  const { admin_is_ours, has_auth } = rows[0]!;
   // admin_is_ours is null when supabase_admin does not exist.
   return admin_is_ours === false || has_auth;
 }
 
-/** Gives a vanilla Postgres the roles, schemas and objects a Supabase database starts with. */
+/**
+ * Gives a vanilla Postgres the roles, schemas and objects a Supabase database starts with.
+ * The marker lists each applied file with its digest, so files added later (like migrations)
+ * are applied on top of an existing database; an applied file whose SQL has changed since
+ * cannot be replayed and asks for a reset.
+ */
 export async function bootstrapPlatform(
   dbUrl: string,
   log: (msg: string) => void = () => {},
+  sqlDir = SQL_DIR,
 ): Promise<'applied' | 'already-bootstrapped'> {
-  const files = loadSqlFiles();
-  const version = bootstrapVersion(files);
+  const files = loadSqlFiles(sqlDir);
   const client = new pg.Client({ connectionString: dbUrl });
   // The SQL raises NOTICEs for grants that already exist; they carry no information.
   client.on('notice', () => {});
@@ -86,22 +88,25 @@ export async function bootstrapPlatform(
     try {
       await client.query('select pg_advisory_xact_lock($1)', [ADVISORY_LOCK_KEY]);
       const marker = await readMarker(client);
-      if (marker === version) {
-        await client.query('rollback');
-        log(`platform bootstrap ${version} already applied`);
-        return 'already-bootstrapped';
-      }
-      if (marker !== null) {
-        throw new Error(
-          `This database was bootstrapped by platform bootstrap ${marker}, not the current ${version}; recreate the local database to apply the new bootstrap.`,
-        );
-      }
-      if (await isRealSupabase(client)) {
-        throw new Error(
+      const applied = new Set(marker ? marker.split(',') : []);
+      if (marker === null && (await isRealSupabase(client))) {
+        throw new StackError(
           'Refusing to bootstrap: this database is already a Supabase database (role supabase_admin or schema auth exists without the Lintel bootstrap marker).',
         );
       }
-      for (const file of files) {
+      const changed = files.filter((f) => !applied.has(f.id) && [...applied].some((a) => a.startsWith(`${f.name}@`)));
+      if (changed.length || (marker !== null && !marker.includes('@'))) {
+        throw new StackError(
+          `This database was bootstrapped by an older ${changed[0]?.name ?? 'platform bootstrap'}: run \`npm run stack -- --reset\` to recreate it (this deletes the local data).`,
+        );
+      }
+      const pending = files.filter((f) => !applied.has(f.id));
+      if (!pending.length) {
+        await client.query('rollback');
+        log('platform bootstrap already applied');
+        return 'already-bootstrapped';
+      }
+      for (const file of pending) {
         log(`platform bootstrap: ${file.name}`);
         try {
           await client.query(file.sql);
@@ -110,13 +115,14 @@ export async function bootstrapPlatform(
           throw new Error(`Platform bootstrap failed in ${file.name}: ${message}`, { cause: error });
         }
       }
+      const version = files.map((f) => f.id).join(',');
       const { rows } = await client.query<{ db: string }>(
         'select quote_ident(current_database()) as db',
       );
-      await client.query(`alter database ${rows[0].db} set ${MARKER_SETTING} = '${version}'`);
+      await client.query(`alter database ${rows[0]!.db} set ${MARKER_SETTING} = '${version}'`);
       await client.query(`comment on role supabase_admin is '${ROLE_COMMENT_PREFIX} ${version}'`);
       await client.query('commit');
-      log(`platform bootstrap ${version} applied`);
+      log(`platform bootstrap applied: ${pending.map((f) => f.name).join(', ')}`);
       return 'applied';
     } catch (error) {
       await client.query('rollback').catch(() => {});

@@ -191,6 +191,9 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
   const args = ['-D', dataDir, '-p', String(opts.port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   const child: ChildProcess = spawn(path.join(binDir, 'postgres'), args, {
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Its own process group: Ctrl-C in the terminal reaches the CLI, which stops the services
+    // (closing their connections) before it stops PostgreSQL, instead of all dying at once.
+    detached: true,
     ...(ids ?? {}),
   });
   let stderr = '';

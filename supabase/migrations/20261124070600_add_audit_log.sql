@@ -40,6 +40,8 @@ as $$
     nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id'
 $$;
 
+revoke execute on function private.audit_context() from public;
+
 create function private.tg_audit_row() returns trigger
 language plpgsql
 security definer

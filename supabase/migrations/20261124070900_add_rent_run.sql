@@ -10,6 +10,8 @@ as $$
   select greatest(p_period_start + (p_due_day - 1), p_start_date)
 $$;
 
+revoke execute on function private.rent_due_date(date, smallint, date) from public;
+
 create function public.run_rent_charges(as_of date default current_date) returns jsonb
 language plpgsql
 security definer
