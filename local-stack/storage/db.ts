@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Caller } from './caller.ts';
-import { ERRORS, fromDatabaseError, StorageError } from './errors.ts';
+import { fromDatabaseError, StorageError } from './errors.ts';
 
 export type Tx = pg.PoolClient;
 
@@ -108,4 +108,3 @@ function toStorageError(err: unknown): unknown {
   return fromDatabaseError(err) ?? err;
 }
 
-export { ERRORS };

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MountedService, RequestContext } from '../service.ts';
 import type { ServiceContext } from '../services.ts';
@@ -27,7 +28,6 @@ import {
   verifyUrlToken,
 } from './objects.ts';
 import { parseConfigFileSize } from './upload.ts';
-import { readFile } from 'node:fs/promises';
 
 const PREFIX = '/storage/v1';
 /** The CLI's `[storage] file_size_limit` default. */
