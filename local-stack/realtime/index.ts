@@ -40,6 +40,7 @@ export async function startRealtime(ctx: ServiceContext): Promise<MountedService
     slot: `lintel_realtime_${ctx.config.ports.api}`,
     logger,
     onTransaction: (tx) => router.onTransaction(tx),
+    wants: (schema, table) => router.wants(schema, table),
   }).catch((err: Error) => {
     // Without wal_level=logical (some DB_URL databases) only database broadcasts are missing.
     logger.warn({ err: err.message }, 'realtime cannot read database changes; broadcasts from the database are off');
