@@ -36,6 +36,8 @@ export interface FeedOptions {
   slot: string;
   logger: Logger;
   onTransaction(tx: Transaction): Promise<void>;
+  /** Whether a table's changes are wanted now; others are skipped before their values are parsed. */
+  wants(schema: string, table: string): boolean;
   /** How long to wait between polls when nothing arrived. */
   idleMs?: number;
 }
@@ -122,7 +124,7 @@ export async function startFeed(opts: FeedOptions): Promise<Feed> {
             }
             changes = [];
           } else {
-            const change = parseChange(data);
+            const change = parseChange(data, opts.wants);
             if (change) changes.push(change);
           }
         }
@@ -162,15 +164,28 @@ export function toIso(pgTimestamp: string): string {
   return Number.isNaN(d.getTime()) ? pgTimestamp : d.toISOString();
 }
 
-const CHANGE_LINE = /^table (.+?): (INSERT|UPDATE|DELETE|TRUNCATE): ?([\s\S]*)$/;
+const OPS = ['INSERT', 'UPDATE', 'DELETE'] as const;
 
-/** One `test_decoding` change line; undefined for TRUNCATE and anything unrecognised. */
-export function parseChange(line: string): Change | undefined {
-  const m = CHANGE_LINE.exec(line);
-  if (!m || m[2] === 'TRUNCATE') return undefined;
-  const [schema, table] = splitQualified(m[1]!);
-  const op = m[2] as Change['op'];
-  const rest = m[3]!;
+/**
+ * One `test_decoding` change line (`table <schema>.<name>: <OP>: <columns>`); undefined for
+ * TRUNCATE, lines of unwanted tables and anything unrecognised.
+ */
+export function parseChange(line: string, wants: (schema: string, table: string) => boolean = () => true): Change | undefined {
+  if (!line.startsWith('table ')) return undefined;
+  // The name ends at the first ': ' followed by an operation (names are quoted if unusual).
+  let nameEnd = -1;
+  let op: Change['op'] | undefined;
+  for (let i = line.indexOf(': ', 6); i !== -1; i = line.indexOf(': ', i + 1)) {
+    op = OPS.find((o) => line.startsWith(`${o}:`, i + 2));
+    if (op || line.startsWith('TRUNCATE:', i + 2)) {
+      nameEnd = i;
+      break;
+    }
+  }
+  if (nameEnd === -1 || !op) return undefined;
+  const [schema, table] = splitQualified(line.slice(6, nameEnd));
+  if (!wants(schema, table)) return undefined;
+  const rest = line.slice(nameEnd + 2 + op.length + 2);
   if (op === 'UPDATE') {
     const sections = parseColumns(rest);
     return { schema, table, op, columns: sections.main, oldColumns: sections.old };

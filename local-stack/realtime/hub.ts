@@ -443,6 +443,8 @@ export class Hub {
   private readonly topics = new Map<string, Set<Channel>>();
   private readonly presence = new Map<string, Map<string, PresenceEntry[]>>();
   pg: PgChanges | undefined;
+  /** Joined channels with postgres_changes bindings; while zero the feed skips table rows. */
+  pgSubscriptions = 0;
 
   constructor(
     readonly pool: pg.Pool,
@@ -454,11 +456,12 @@ export class Hub {
     let set = this.topics.get(channel.key);
     if (!set) this.topics.set(channel.key, (set = new Set()));
     set.add(channel);
+    if (channel.pgSubs.length) this.pgSubscriptions++;
   }
 
   unsubscribe(channel: Channel) {
     const set = this.topics.get(channel.key);
-    set?.delete(channel);
+    if (set?.delete(channel) && channel.pgSubs.length) this.pgSubscriptions--;
     if (set?.size === 0) this.topics.delete(channel.key);
   }
 

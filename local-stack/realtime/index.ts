@@ -15,6 +15,7 @@ const WEBSOCKET_PATHS = new Set([`${PREFIX}/websocket`, `${PREFIX}/websocket/`])
 /** realtime-js posts batches here and single messages to `/api/broadcast/:topic/events/:event`. */
 const BROADCAST_BATCH = `${PREFIX}/api/broadcast`;
 const BROADCAST_SINGLE = new RegExp(`^${PREFIX}/api/broadcast/([^/]+)/events/([^/]+)$`);
+const MESSAGE_SWEEP_MS = 60 * 60_000;
 
 function json(body: unknown, status: number): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
@@ -39,11 +40,22 @@ export async function startRealtime(ctx: ServiceContext): Promise<MountedService
     slot: `lintel_realtime_${ctx.config.ports.api}`,
     logger,
     onTransaction: (tx) => router.onTransaction(tx),
+    wants: (schema, table) => router.wants(schema, table),
   }).catch((err: Error) => {
     // Without wal_level=logical (some DB_URL databases) only database broadcasts are missing.
     logger.warn({ err: err.message }, 'realtime cannot read database changes; broadcasts from the database are off');
     return undefined;
   });
+
+  // Upstream's Janitor drops realtime.messages partitions older than three days; the local
+  // table has one default partition, so old rows are deleted instead, at start and hourly.
+  const sweep = () =>
+    pool
+      .query(`delete from realtime.messages where inserted_at < now() - interval '3 days'`)
+      .catch((err: Error) => logger.debug({ err: err.message }, 'realtime message cleanup skipped'));
+  void sweep();
+  const janitor = setInterval(sweep, MESSAGE_SWEEP_MS);
+  janitor.unref();
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
 
@@ -149,6 +161,7 @@ export async function startRealtime(ctx: ServiceContext): Promise<MountedService
       );
     },
     async stop() {
+      clearInterval(janitor);
       hub.close();
       wss.close();
       await feed?.stop();

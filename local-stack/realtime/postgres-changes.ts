@@ -95,13 +95,19 @@ export class ChangeRouter {
     }
   }
 
+  /** The feed parses only `realtime.messages` and, while someone listens, other tables. */
+  wants(schema: string, table: string): boolean {
+    if (schema === 'realtime' && /^messages(_|$)/.test(table)) return true;
+    return this.hub.pgSubscriptions > 0 && !(schema === 'realtime' || schema === 'auth' || schema === 'storage');
+  }
+
   async onTransaction(tx: Transaction) {
     for (const change of tx.changes) {
       if (change.schema === 'realtime' && /^messages(_|$)/.test(change.table)) {
         if (change.op === 'INSERT') this.broadcastMessage(change);
         continue;
       }
-      if (!this.hasSubscribers()) continue;
+      if (this.hub.pgSubscriptions === 0) continue;
       await this.postgresChange(change, tx.committedAt);
     }
   }
@@ -127,11 +133,6 @@ export class ChangeRouter {
       body,
       meta: { id },
     });
-  }
-
-  private hasSubscribers(): boolean {
-    for (const c of this.hub.channels()) if (c.pgSubs.length) return true;
-    return false;
   }
 
   private async isPublished(schema: string, table: string): Promise<boolean> {
