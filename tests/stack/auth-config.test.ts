@@ -19,7 +19,7 @@ const clientFor = (v: AuthVariant, key = stack().ANON_KEY!) => createClient(v.AP
 const HOOK_SQL = `
 create schema if not exists auth_hook_test;
 create table if not exists auth_hook_test.calls (method text, who text, claims jsonb, at timestamptz default now());
-create or replace function auth_hook_test.add_claims(event jsonb) returns jsonb language plpgsql as $$
+create or replace function auth_hook_test.add_claims(event jsonb) returns jsonb language plpgsql set search_path = '' as $$
 begin
   insert into auth_hook_test.calls (method, who, claims) values (event->>'authentication_method', current_user, event->'claims');
   if event->'claims'->'user_metadata'->>'blocked' = 'true' then
@@ -53,6 +53,13 @@ describe('custom access token hook, autoconfirm and anonymous sign-in', () => {
   });
   afterAll(async () => {
     await v?.stop();
+    // Leave nothing behind for other files (the db advisors check runs on the same stack).
+    const pg = await db();
+    try {
+      await pg.query('drop schema if exists auth_hook_test cascade');
+    } finally {
+      await pg.end();
+    }
   });
 
   it('adds the hook claims on sign-up, sign-in and every refresh, run as supabase_auth_admin', async () => {
