@@ -615,6 +615,29 @@ describe('rate limits', () => {
   });
 });
 
+describe('rate limits on sign-up/OTP and verification', () => {
+  const burst = async (path: string, json: unknown) => {
+    const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.9`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 40 && !statuses.includes(429); i++) {
+      statuses.push((await raw(path, { method: 'POST', json, headers: { 'x-forwarded-for': ip } })).status);
+    }
+    return statuses;
+  };
+
+  it('counts every /otp request, valid or not, against sign_in_sign_ups', async () => {
+    const statuses = await burst('/otp', { email: 'not-an-email' });
+    expect(statuses.slice(0, 30).every((s) => s === 400)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('limits /verify by token_verifications', async () => {
+    const statuses = await burst('/verify', { type: 'signup', token_hash: 'deadbeef' });
+    expect(statuses.slice(0, 30).every((s) => s === 403)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+});
+
 describe('@supabase/ssr server client', () => {
   it('keeps the session in cookies across requests and signs out', async () => {
     const { email } = await signedInUser();
