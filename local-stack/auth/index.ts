@@ -647,11 +647,25 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
        where id = $1`,
       [user.id, mail],
     );
-    await tx.query(
+    const { rowCount } = await tx.query(
       `update auth.identities set identity_data = identity_data || jsonb_build_object('email', $2::text), updated_at = now()
        where user_id = $1 and provider = 'email'`,
       [user.id, mail],
     );
+    if (!rowCount) {
+      // An anonymous user who confirms an email becomes a permanent email user (user.go).
+      await tx.query(
+        `insert into auth.identities (id, provider_id, user_id, identity_data, provider, created_at, updated_at)
+         values ($1, $2::text, $2::uuid, jsonb_build_object('sub', $2::text, 'email', $3::text, 'email_verified', true, 'phone_verified', false), 'email', now(), now())`,
+        [randomUUID(), user.id, mail],
+      );
+      await tx.query(
+        `update auth.users set is_anonymous = false,
+           raw_app_meta_data = coalesce(raw_app_meta_data, '{}') || '{"provider": "email", "providers": ["email"]}'
+         where id = $1`,
+        [user.id],
+      );
+    }
     await tx.query("delete from auth.one_time_tokens where user_id = $1 and token_type in ('email_change_token_new', 'email_change_token_current')", [user.id]);
   };
 

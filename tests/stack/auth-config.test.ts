@@ -112,6 +112,16 @@ describe('custom access token hook, autoconfirm and anonymous sign-in', () => {
     expect(claims.amr[0].method).toBe('anonymous');
     expect(anon.data.user?.is_anonymous).toBe(true);
     expect(anon.data.user?.user_metadata.theme).toBe('dark');
+    // Adding an email (autoconfirm here) turns the anonymous user into a permanent one.
+    const email = newEmail('converted');
+    const upgraded = await c.auth.updateUser({ email });
+    expect(upgraded.error).toBeNull();
+    expect(upgraded.data.user).toMatchObject({ email, is_anonymous: false, app_metadata: { provider: 'email' } });
+    expect(upgraded.data.user?.identities?.map((i) => i.provider)).toEqual(['email']);
+    const after = await c.auth.refreshSession();
+    expect(claimsOf(after.data.session!.access_token).is_anonymous).toBe(false);
+    expect((await c.auth.updateUser({ password: PASSWORD })).error).toBeNull();
+    expect((await clientFor(v).auth.signInWithPassword({ email, password: PASSWORD })).error).toBeNull();
     const settings = await (await fetch(`${v.API_URL}/auth/v1/settings`)).json();
     expect(settings).toMatchObject({ mailer_autoconfirm: true, external: { anonymous_users: true } });
   });
