@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { mergeTables, type StackConfig } from '../config.ts';
 
@@ -35,6 +36,8 @@ export interface AuthSettings {
   mfa: { maxEnrolledFactors: number; totpEnroll: boolean; totpVerify: boolean };
   /** `schema.function` of the custom access token hook when enabled. */
   customAccessTokenHook?: { schema: string; fn: string };
+  /** `[auth.email.template.<name>]`: subject and absolute content path. */
+  emailTemplates: Record<string, { subject?: string; contentPath?: string }>;
   /** Path of the CLI's `signing_keys_path` file (private JWKs), when asymmetric keys are configured. */
   signingKeysPath?: string;
 }
@@ -124,6 +127,16 @@ export function authSettings(config: StackConfig, overrides: Toml = {}): AuthSet
       totpVerify: bool(totp.verify_enabled, false),
     },
     customAccessTokenHook,
+    emailTemplates: Object.fromEntries(
+      Object.entries(table(email, 'template')).map(([name, t]) => {
+        const tt = (t && typeof t === 'object' ? t : {}) as Toml;
+        const p = typeof tt.content_path === 'string' && tt.content_path ? tt.content_path : undefined;
+        // The CLI's examples write paths from the project root ("./supabase/templates/..."),
+        // newer ones from supabase/: take whichever exists.
+        const candidates = p ? [path.resolve(config.projectRoot, 'supabase', p), path.resolve(config.projectRoot, p)] : [];
+        return [name, { subject: typeof tt.subject === 'string' ? tt.subject : undefined, contentPath: candidates.find((c) => existsSync(c)) ?? candidates[0] }];
+      }),
+    ),
     signingKeysPath:
       typeof raw.signing_keys_path === 'string' && raw.signing_keys_path
         ? path.resolve(config.projectRoot, 'supabase', raw.signing_keys_path)

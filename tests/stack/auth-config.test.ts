@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtVerifier, JwtError, signHs256 } from '../../local-stack/jwt.ts';
 import { db, stack } from '../setup/clients.ts';
-import { claimsOf, newEmail, PASSWORD, REALTIME } from './auth-helpers.ts';
+import { claimsOf, latestMail, newEmail, PASSWORD, REALTIME } from './auth-helpers.ts';
 import { startAuthVariant, type AuthVariant } from './auth-variant.ts';
 
 // The settings config.toml can switch, each on a second auth service sharing the test
@@ -127,17 +127,41 @@ describe('custom access token hook, autoconfirm and anonymous sign-in', () => {
   });
 });
 
-describe('signup off and stricter password rules', () => {
+describe('signup off, stricter password rules, project email templates', () => {
   let v: AuthVariant;
+  let dir: string;
   beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'lintel-templates-'));
+    // The @supabase/ssr guide's template: a link to the app's own /auth/confirm route.
+    writeFileSync(
+      path.join(dir, 'magic_link.html'),
+      '<p>Hi {{ .Data.full_name }},</p><a href="{{ .SiteURL }}/auth/confirm?token_hash={{ .TokenHash }}&type=email">Sign in</a> or use {{ .Token }}',
+    );
     v = await startAuthVariant(stack().DB_URL!, {
       enable_signup: false,
       minimum_password_length: 12,
       password_requirements: 'lower_upper_letters_digits_symbols',
+      email: { template: { magic_link: { subject: 'Your Lintel sign-in link', content_path: path.join(dir, 'magic_link.html') } } },
     });
   });
   afterAll(async () => {
     await v?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renders the configured template with GoTrue variables, and its token_hash verifies', async () => {
+    const email = newEmail('template');
+    const admin = clientFor(v, stack().SERVICE_ROLE_KEY!).auth.admin;
+    await admin.createUser({ email, password: 'Aa1!aaaaaaaaaa', email_confirm: true, user_metadata: { full_name: 'Grace' } });
+    const c = clientFor(v);
+    expect((await c.auth.signInWithOtp({ email })).error).toBeNull();
+    const mail = await latestMail(email, 'Your Lintel sign-in link', 5000, v.MAIL_URL);
+    expect(mail.HTML).toContain('Hi Grace,');
+    const url = new URL(/href="([^"]+)"/.exec(mail.HTML)![1]!.replace(/&amp;/g, '&'));
+    expect(url.origin + url.pathname).toBe('http://127.0.0.1:5173/auth/confirm');
+    const verified = await c.auth.verifyOtp({ token_hash: url.searchParams.get('token_hash')!, type: 'email' });
+    expect(verified.error).toBeNull();
+    expect(verified.data.user?.email).toBe(email);
   });
 
   it('refuses signups and magic-link signups but lets admins create users', async () => {
