@@ -574,6 +574,20 @@ describe('hostile input answers 4xx in GoTrue shape, never 5xx', () => {
     });
   }
 
+  it('refuses forged service-role tokens on admin routes and forged tokens on logout', async () => {
+    const h = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+    const b = Buffer.from(JSON.stringify({ role: 'service_role', iss: 'supabase-demo', exp: 1983812996 })).toString('base64url');
+    const forged = `${h}.${b}.${createHmac('sha256', 'not-the-project-secret-not-the-project-secret').update(`${h}.${b}`).digest('base64url')}`;
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${b}.`;
+    for (const token of [forged, none]) {
+      const admin = await raw('/admin/users', { token });
+      expect(admin.status).toBe(403);
+      expect(admin.json.code).toBe('bad_jwt');
+      const logout = await raw('/logout', { method: 'POST', token });
+      expect(logout.status).toBe(403);
+    }
+  });
+
   it('admin routes with a bogus user id answer 404', async () => {
     const r = await raw('/admin/users/not-a-uuid', { token: stack().SERVICE_ROLE_KEY });
     expect(r.status).toBe(404);
