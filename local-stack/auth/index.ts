@@ -563,10 +563,20 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     if (!user || !ok || !user.encrypted_password) throw E.invalidCredentials();
     if (isBanned(user)) throw new AuthError(400, 'user_banned', 'User is banned');
     if (!user.email_confirmed_at && !settings.autoconfirm) throw E.emailNotConfirmed();
-    return transaction(pool, async (tx) => {
+    const session = await transaction(pool, async (tx) => {
       await audit(tx, 'login', user, { provider: 'email' });
       return createSession(tx, iss, user, 'password', reqInfo(c));
     });
+    // token.go: a password that no longer meets the rules still signs in, flagged so the app
+    // can ask for a new one (auth-js hands it over as data.weak_password).
+    try {
+      checkPassword(password);
+    } catch (err) {
+      if (err instanceof AuthError && err.code === 'weak_password') {
+        return { ...session, weak_password: { reasons: (err.extra.weak_password as { reasons: string[] }).reasons, message: err.message } };
+      }
+    }
+    return session;
   };
 
   /** Refresh-token rotation with reuse detection, as supabase/auth internal/tokens/service.go. */

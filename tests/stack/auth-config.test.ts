@@ -149,6 +149,18 @@ describe('signup off, stricter password rules, project email templates', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('signs in a user whose password predates the stricter rules, flagged weak_password', async () => {
+    const email = newEmail('legacy');
+    // Created under the project's rules (8 characters, letters and digits).
+    const created = await clientFor({ API_URL: stack().API_URL!, MAIL_URL: '', stop: async () => undefined }, stack().SERVICE_ROLE_KEY!)
+      .auth.admin.createUser({ email, password: 'abcd1234', email_confirm: true });
+    expect(created.error).toBeNull();
+    const signIn = await clientFor(v).auth.signInWithPassword({ email, password: 'abcd1234' });
+    expect(signIn.error).toBeNull();
+    expect(signIn.data.session).not.toBeNull();
+    expect(signIn.data.weakPassword?.reasons).toEqual(['length', 'characters']);
+  });
+
   it('renders the configured template with GoTrue variables, and its token_hash verifies', async () => {
     const email = newEmail('template');
     const admin = clientFor(v, stack().SERVICE_ROLE_KEY!).auth.admin;
