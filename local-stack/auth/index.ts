@@ -398,7 +398,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
   };
 
   /** Bearer token → verified claims, user and session (GoTrue requireAuthentication). */
-  const authenticate = async (c: Context<Env>, needSession = true) => {
+  const authenticate = async (c: Context<Env>) => {
     const header = c.req.header('authorization') ?? '';
     const m = /^bearer\s+(\S+)$/i.exec(header);
     if (!m) throw E.noAuthorization();
@@ -422,8 +422,6 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
       ]);
       session = rows[0];
       if (!session) throw E.sessionNotFound();
-    } else if (needSession) {
-      // Tokens minted without a session (e.g. by tests) still identify the user for GET /user.
     }
     c.set('claims', claims);
     c.set('user', user);
@@ -656,10 +654,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     const email = str(b, 'email', 1024);
     const password = str(b, 'password', 1024);
     const data = obj(b, 'data');
-    const appData = b.app_metadata;
-    if (appData !== undefined) {
-      // user.go: app_metadata is ignored for users; only admins set it.
-    }
+    // user.go: app_metadata in the body is ignored; only admins set it.
     if (str(b, 'phone', 64)) throw E.phoneDisabled();
     const redirect = redirectTo(c);
     return c.json(
@@ -688,7 +683,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
           if (mail !== user.email) {
             const other = await findUserByEmail(tx, mail);
             if (other && other.id !== user.id) throw E.emailExists();
-            if (settings.autoconfirm || user.is_anonymous && !settings.autoconfirm && false) {
+            if (settings.autoconfirm) {
               await applyEmailChange(tx, user, mail);
             } else {
               checkFrequency(user.email_change_sent_at);
