@@ -114,7 +114,9 @@ export function authSettings(config: StackConfig, overrides: Toml = {}): AuthSet
     rotation: bool(raw.enable_refresh_token_rotation, true),
     reuseInterval: num(raw.refresh_token_reuse_interval, 10),
     rateLimits: {
-      emailSent: num(rate.email_sent, 2),
+      // supabase/cli start.go passes email_sent to GoTrue only with custom SMTP
+      // ([auth.email.smtp] enabled); with the local mail catcher GoTrue runs with 360000/h.
+      emailSent: table(email, 'smtp').enabled === true ? num(rate.email_sent, 2) : 360000,
       anonymousUsers: num(rate.anonymous_users, 30),
       tokenRefresh: num(rate.token_refresh, 150),
       signInSignUps: num(rate.sign_in_sign_ups, 30),

@@ -193,7 +193,7 @@ describe('signup off, stricter password rules, project email templates', () => {
   });
 });
 
-describe('asymmetric signing keys', () => {
+describe('asymmetric signing keys, email limit with custom SMTP', () => {
   let v: AuthVariant;
   let dir: string;
   let publicJwk: Record<string, unknown>;
@@ -204,7 +204,9 @@ describe('asymmetric signing keys', () => {
     publicJwk = { ...(await exportJWK(publicKey)), kid: 'test-es256' };
     writeFileSync(path.join(dir, 'signing_keys.json'), JSON.stringify([priv]));
     v = await startAuthVariant(stack().DB_URL!, {
-      email: { enable_confirmations: false },
+      // Custom SMTP switches on GoTrue's hourly email limit (off under the local mail catcher).
+      email: { enable_confirmations: false, smtp: { enabled: true } },
+      rate_limit: { email_sent: 1 },
       signing_keys_path: path.join(dir, 'signing_keys.json'),
     });
   });
@@ -240,5 +242,16 @@ describe('asymmetric signing keys', () => {
     const r = await fetch(`${v.API_URL}/auth/v1/user`, { headers: { authorization: `Bearer ${stranger}`, 'x-supabase-api-version': '2024-01-01' } });
     expect(r.status).toBe(403);
     expect(((await r.json()) as { code: string }).code).toBe('bad_jwt');
+  });
+
+  it('answers over_email_send_rate_limit once the hourly email budget is spent', async () => {
+    const c = clientFor(v);
+    const [a, b] = [newEmail('limit-a'), newEmail('limit-b')];
+    await c.auth.signUp({ email: a, password: PASSWORD });
+    await c.auth.signUp({ email: b, password: PASSWORD });
+    expect((await c.auth.resetPasswordForEmail(a)).error).toBeNull();
+    const second = await c.auth.resetPasswordForEmail(b);
+    expect(second.error?.status).toBe(429);
+    expect(second.error?.code).toBe('over_email_send_rate_limit');
   });
 });
