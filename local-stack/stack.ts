@@ -114,6 +114,11 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
       gateway.mount(service);
     }
 
+    // pg_cron / pg_net stand-in: runs due jobs of cron.job and performs queued net requests.
+    progress('Starting the scheduler');
+    const { startScheduler } = await import('./scheduler/index.ts');
+    started.push(await startScheduler({ dbUrl: url, logger: logger.child({ service: 'scheduler' }) }));
+
     const status = statusVariables(config);
     writeFileSync(statusFile(config), JSON.stringify({ ...status, PID: String(process.pid) }, null, 2));
     return {
