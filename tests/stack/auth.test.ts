@@ -76,6 +76,31 @@ describe('sign up, confirm by mail, sign in, refresh, sign out', () => {
     expect(reuse.json.code).toBe('refresh_token_not_found');
   });
 
+  it("carries the project's hook claims to REST, where RLS reads them", async () => {
+    // config.toml enables public.custom_access_token_hook: a new org's owner gets org_id and
+    // org_role at the next refresh, and PostgREST policies see exactly those claims.
+    const email = newEmail('owner');
+    const c = client();
+    await c.auth.signUp({ email, password: PASSWORD });
+    const { otp } = linkOf(await latestMail(email, 'Confirm Your Signup'));
+    expect((await c.auth.verifyOtp({ email, token: otp, type: 'signup' })).error).toBeNull();
+    const before = claimsOf((await c.auth.getSession()).data.session!.access_token);
+    expect(before).not.toHaveProperty('org_id');
+    const slug = `auth-${Math.random().toString(36).slice(2, 10)}`;
+    const org = await c.rpc('create_organization', { p_name: 'Auth Test Lettings', p_slug: slug });
+    expect(org.error).toBeNull();
+    const refreshed = await c.auth.refreshSession();
+    const claims = claimsOf(refreshed.data.session!.access_token);
+    expect(claims).toMatchObject({ org_id: (org.data as { id: string }).id, org_role: 'owner' });
+    const mine = await c.from('organizations').select('id, slug');
+    expect(mine.error).toBeNull();
+    expect(mine.data).toEqual([{ id: claims.org_id, slug }]);
+    const stranger = await signedInUser();
+    const theirs = await stranger.client.from('organizations').select('id').eq('id', claims.org_id);
+    expect(theirs.data).toEqual([]);
+    expect((await c.auth.signOut()).error).toBeNull();
+  });
+
   it('lets the database see the claims of the issued token under RLS', async () => {
     // REST (/rest/v1) is another service; here the claims are set exactly as PostgREST sets
     // them, so the policy reads what the access token carries.
