@@ -25,6 +25,9 @@ begin
   if event->'claims'->'user_metadata'->>'blocked' = 'true' then
     return jsonb_build_object('error', jsonb_build_object('http_code', 403, 'message', 'Blocked by the hook'));
   end if;
+  if event->'claims'->'user_metadata'->>'explode' = 'true' then
+    raise exception 'hook exploded';
+  end if;
   if event->'claims'->'user_metadata'->>'broken' = 'true' then
     return jsonb_build_object('claims', jsonb_build_object('sub', event->>'user_id'));
   end if;
@@ -101,6 +104,16 @@ describe('custom access token hook, autoconfirm and anonymous sign-in', () => {
     });
     expect(broken.status).toBe(500);
     expect(((await broken.json()) as { code: string }).code).toBe('unexpected_failure');
+    // The hook runs in the issuing transaction: when it fails, the signup leaves nothing behind.
+    const email = newEmail('explode');
+    const exploded = await c.auth.signUp({ email, password: PASSWORD, options: { data: { explode: 'true' } } });
+    expect(exploded.error?.status).toBe(500);
+    const pg = await db();
+    try {
+      expect((await pg.query('select count(*)::int as n from auth.users where email = $1', [email])).rows[0].n).toBe(0);
+    } finally {
+      await pg.end();
+    }
   });
 
   it('signs in anonymously with is_anonymous and the anonymous amr', async () => {
