@@ -24,4 +24,5 @@ export const SERVICES: { name: string; start: () => Promise<ServiceFactory> }[] 
   { name: 'auth', start: async () => (await import('./auth/index.ts')).startAuth },
   { name: 'functions', start: async () => (await import('./functions/index.ts')).startFunctions },
   { name: 'storage', start: async () => (await import('./storage/index.ts')).startStorage },
+  { name: 'realtime', start: async () => (await import('./realtime/index.ts')).startRealtime },
 ];

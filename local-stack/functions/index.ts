@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,12 @@ const RESERVED_PREFIX = 'SUPABASE_';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 /** Variables of the stack's own environment a worker needs to fetch npm packages. */
+/** The machine's CA bundle, wherever the environment (or Debian) keeps it. */
+function systemCaFile(): string | undefined {
+  const candidates = [process.env.SSL_CERT_FILE, process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'];
+  return candidates.find((f): f is string => Boolean(f && existsSync(f)));
+}
+
 const PASS_THROUGH = new Set(['HOME', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS']);
 
 class WorkerGone extends Error {}
@@ -120,8 +126,9 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
           ([name]) => PASS_THROUGH.has(name) || /^(DENO_|NPM_CONFIG_|npm_config_registry$)/.test(name) || /_proxy$/i.test(name),
         ),
       ),
-      // Deno trusts only its built-in roots unless given a CA file (DENO_CERT).
-      ...(process.env.DENO_CERT || !process.env.SSL_CERT_FILE ? {} : { DENO_CERT: process.env.SSL_CERT_FILE }),
+      // Deno trusts only its built-in roots unless given a CA file (DENO_CERT); our registry is
+      // reached through a CA that only the system bundle holds.
+      ...(process.env.DENO_CERT || !systemCaFile() ? {} : { DENO_CERT: systemCaFile() }),
       DENO_DIR: denoDir,
     };
   };
@@ -211,7 +218,8 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
   for (const watched of extraDir ? [dir, extraDir] : [dir]) {
     try {
       const watcher = watch(watched, { recursive: true }, (_event, file) => {
-        if (file && (file.startsWith('node_modules') || file.split(path.sep).some((p) => p.startsWith('.')))) return;
+        // Deno itself writes node_modules/ and deno.lock while a worker boots: not a code change.
+        if (file && (file.startsWith('node_modules') || file === 'deno.lock' || file.split(path.sep).some((p) => p.startsWith('.')))) return;
         clearTimeout(debounce);
         debounce = setTimeout(() => {
           defs = discover();
