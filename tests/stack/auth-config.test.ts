@@ -140,6 +140,33 @@ describe('custom access token hook, autoconfirm and anonymous sign-in', () => {
   });
 });
 
+describe('max_frequency between emails of a kind', () => {
+  let v: AuthVariant;
+  beforeAll(async () => {
+    v = await startAuthVariant(stack().DB_URL!, { email: { enable_confirmations: true, max_frequency: '1m0s' } });
+  });
+  afterAll(async () => {
+    await v?.stop();
+  });
+
+  it('refuses a second confirmation inside the interval with a clear 429', async () => {
+    const email = newEmail('freq');
+    const c = clientFor(v);
+    expect((await c.auth.signUp({ email, password: PASSWORD })).error).toBeNull();
+    const tooSoon = await c.auth.resend({ type: 'signup', email });
+    expect(tooSoon.error?.status).toBe(429);
+    expect(tooSoon.error?.code).toBe('over_email_send_rate_limit');
+    expect(tooSoon.error?.message).toMatch(/^For security purposes, you can only request this after \d+ seconds\.$/);
+    const pg = await db();
+    try {
+      await pg.query("update auth.users set confirmation_sent_at = now() - interval '61 seconds' where email = $1", [email]);
+    } finally {
+      await pg.end();
+    }
+    expect((await c.auth.resend({ type: 'signup', email })).error).toBeNull();
+  });
+});
+
 describe('signup off, stricter password rules, project email templates', () => {
   let v: AuthVariant;
   let dir: string;
