@@ -53,7 +53,6 @@ export const E = {
   badCodeVerifier: () => new AuthError(400, 'bad_code_verifier', 'code challenge does not match previously saved code verifier'),
   unsupportedGrant: () => new AuthError(400, 'unsupported_grant_type', 'unsupported_grant_type'),
   notFound: () => new AuthError(404, 'not_found', 'Not found'),
-  noEmailRedirect: () => new AuthError(400, 'validation_failed', 'Unsupported verification type'),
   factorNotFound: () => new AuthError(404, 'mfa_factor_not_found', 'Factor not found'),
   challengeNotFound: () => new AuthError(404, 'mfa_challenge_not_found', 'Challenge not found'),
   challengeExpired: (id: string) => new AuthError(422, 'mfa_challenge_expired', `MFA challenge ${id} has expired, verify against another challenge or create a new factor.`),

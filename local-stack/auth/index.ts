@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
 import pg from 'pg';
 import { createJwtVerifier, JwtError, loadSigningKeys, publicJwks, type SigningKey } from '../jwt.ts';
@@ -52,6 +53,36 @@ const SUBJECTS: Record<MailKind, string> = {
   recovery: 'Reset Your Password',
   email_change: 'Confirm Email Change',
 };
+
+/** config.toml's `[auth.email.template.<name>]` for each kind of email (supabase/cli). */
+const TEMPLATE_NAMES: Record<MailKind, string> = {
+  signup: 'confirmation',
+  invite: 'invite',
+  magiclink: 'magic_link',
+  recovery: 'recovery',
+  email_change: 'email_change',
+};
+
+/**
+ * GoTrue renders templates with Go's text/template; projects use its variable form
+ * (`{{ .ConfirmationURL }}`, `{{ .Data.name }}`), which is what this substitutes. Read at
+ * send time so edits show up without a restart.
+ */
+export function renderTemplate(tpl: string, vars: Record<string, unknown>): string {
+  return tpl.replace(/\{\{-?\s*\.([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\s*-?\}\}/g, (whole, name: string) => {
+    let v: unknown = vars;
+    for (const part of name.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+    return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  });
+}
+
+function readTemplate(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw E.unexpected(`Email template ${file} cannot be read: ${(err as Error).message}`);
+  }
+}
 
 /** The column of auth.users and the one_time_tokens type holding each verification's hash. */
 const TOKEN_COLUMNS = {
@@ -249,15 +280,38 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     if (next > Date.now()) throw E.frequency(Math.ceil((next - Date.now()) / 1000));
   };
 
-  const sendMail = (to: string, kind: MailKind, linkToken: string, otp: string, redirect: string, extra = '') => {
+  /**
+   * Sends an auth email through the outbox: GoTrue's default template, or the project's own
+   * from `[auth.email.template.<name>]` (subject, content_path) with GoTrue's variables.
+   */
+  const sendMail = (
+    to: string,
+    kind: MailKind,
+    t: { linkToken: string; otp: string; hash: string },
+    redirect: string,
+    user: UserRow,
+    newEmail?: string,
+  ) => {
     if (!limits.email.take()) throw E.emailRateLimited();
-    const link = `${settings.issuer}/verify?token=${encodeURIComponent(linkToken)}&type=${kind}&redirect_to=${encodeURIComponent(redirect)}`;
+    const link = `${settings.issuer}/verify?token=${encodeURIComponent(t.linkToken)}&type=${kind}&redirect_to=${encodeURIComponent(redirect)}`;
+    const custom = settings.emailTemplates[TEMPLATE_NAMES[kind]];
+    const vars: Record<string, unknown> = {
+      ConfirmationURL: link,
+      Token: t.otp,
+      TokenHash: t.hash,
+      SiteURL: settings.siteUrl,
+      RedirectTo: redirect,
+      Email: user.email ?? to,
+      NewEmail: newEmail ?? '',
+      Data: user.raw_user_meta_data ?? {},
+    };
+    const change = newEmail ? ` from ${user.email} to ${newEmail}` : '';
     const intro: Record<MailKind, string> = {
       signup: 'Follow this link to confirm your user:',
       invite: `You have been invited to create a user on ${settings.siteUrl}. Follow this link to accept the invite:`,
       magiclink: 'Follow this link to login:',
       recovery: 'Follow this link to reset the password for your user:',
-      email_change: `Follow this link to confirm the update of your email${extra}:`,
+      email_change: `Follow this link to confirm the update of your email${change}:`,
     };
     const label: Record<MailKind, string> = {
       signup: 'Confirm your mail',
@@ -266,12 +320,17 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
       recovery: 'Reset Password',
       email_change: 'Change Email',
     };
+    const subject = custom?.subject ? renderTemplate(custom.subject, vars) : SUBJECTS[kind];
+    const body = custom?.contentPath ? readTemplate(custom.contentPath) : undefined;
     ctx.mail.send({
       from: 'Admin <admin@email.com>',
       to,
-      subject: SUBJECTS[kind],
-      html: `<h2>${SUBJECTS[kind]}</h2>\n<p>${intro[kind]}</p>\n<p><a href="${link.replace(/&/g, '&amp;')}">${label[kind]}</a></p>\n<p>Alternatively, enter the code: ${otp}</p>`,
-      text: `${SUBJECTS[kind]}\n\n${intro[kind]}\n${link}\n\nAlternatively, enter the code: ${otp}\n`,
+      subject,
+      html:
+        body !== undefined
+          ? renderTemplate(body, vars)
+          : `<h2>${SUBJECTS[kind]}</h2>\n<p>${intro[kind]}</p>\n<p><a href="${link.replace(/&/g, '&amp;')}">${label[kind]}</a></p>\n<p>Alternatively, enter the code: ${t.otp}</p>`,
+      text: body !== undefined ? undefined : `${SUBJECTS[kind]}\n\n${intro[kind]}\n${link}\n\nAlternatively, enter the code: ${t.otp}\n`,
     });
   };
 
@@ -339,7 +398,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
   };
 
   /** Bearer token → verified claims, user and session (GoTrue requireAuthentication). */
-  const authenticate = async (c: Context<Env>, needSession = true) => {
+  const authenticate = async (c: Context<Env>) => {
     const header = c.req.header('authorization') ?? '';
     const m = /^bearer\s+(\S+)$/i.exec(header);
     if (!m) throw E.noAuthorization();
@@ -363,8 +422,6 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
       ]);
       session = rows[0];
       if (!session) throw E.sessionNotFound();
-    } else if (needSession) {
-      // Tokens minted without a session (e.g. by tests) still identify the user for GET /user.
     }
     c.set('claims', claims);
     c.set('user', user);
@@ -468,7 +525,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
         if (settings.autoconfirm) return createSession(tx, iss, user, 'password', reqInfo(c));
         const pkce = await pkceFlow(tx, b, user.id, 'email/signup');
         const t = await newToken(tx, user, 'confirmation', mail, pkce);
-        sendMail(mail, 'signup', t.linkToken, t.otp, redirect);
+        sendMail(mail, 'signup', t, redirect, user);
         await audit(tx, 'user_confirmation_requested', user);
         return userJson(tx, (await findUserById(tx, user.id))!);
       }),
@@ -504,10 +561,20 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     if (!user || !ok || !user.encrypted_password) throw E.invalidCredentials();
     if (isBanned(user)) throw new AuthError(400, 'user_banned', 'User is banned');
     if (!user.email_confirmed_at && !settings.autoconfirm) throw E.emailNotConfirmed();
-    return transaction(pool, async (tx) => {
+    const session = await transaction(pool, async (tx) => {
       await audit(tx, 'login', user, { provider: 'email' });
       return createSession(tx, iss, user, 'password', reqInfo(c));
     });
+    // token.go: a password that no longer meets the rules still signs in, flagged so the app
+    // can ask for a new one (auth-js hands it over as data.weak_password).
+    try {
+      checkPassword(password);
+    } catch (err) {
+      if (err instanceof AuthError && err.code === 'weak_password') {
+        return { ...session, weak_password: { reasons: (err.extra.weak_password as { reasons: string[] }).reasons, message: err.message } };
+      }
+    }
+    return session;
   };
 
   /** Refresh-token rotation with reuse detection, as supabase/auth internal/tokens/service.go. */
@@ -587,10 +654,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
     const email = str(b, 'email', 1024);
     const password = str(b, 'password', 1024);
     const data = obj(b, 'data');
-    const appData = b.app_metadata;
-    if (appData !== undefined) {
-      // user.go: app_metadata is ignored for users; only admins set it.
-    }
+    // user.go: app_metadata in the body is ignored; only admins set it.
     if (str(b, 'phone', 64)) throw E.phoneDisabled();
     const redirect = redirectTo(c);
     return c.json(
@@ -619,17 +683,17 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
           if (mail !== user.email) {
             const other = await findUserByEmail(tx, mail);
             if (other && other.id !== user.id) throw E.emailExists();
-            if (settings.autoconfirm || user.is_anonymous && !settings.autoconfirm && false) {
+            if (settings.autoconfirm) {
               await applyEmailChange(tx, user, mail);
             } else {
               checkFrequency(user.email_change_sent_at);
               await tx.query('update auth.users set email_change = $2, email_change_confirm_status = 0 where id = $1', [user.id, mail]);
               const pkce = await pkceFlow(tx, b, user.id, 'email_change');
               const tNew = await newToken(tx, user, 'email_change_new', mail, pkce);
-              sendMail(mail, 'email_change', tNew.linkToken, tNew.otp, redirect, ` from ${user.email} to ${mail}`);
+              sendMail(mail, 'email_change', tNew, redirect, user, mail);
               if (settings.doubleConfirmChanges && user.email) {
                 const tCur = await newToken(tx, user, 'email_change_current', user.email, pkce);
-                sendMail(user.email, 'email_change', tCur.linkToken, tCur.otp, redirect, ` from ${user.email} to ${mail}`);
+                sendMail(user.email, 'email_change', tCur, redirect, user, mail);
               }
             }
           }
@@ -647,11 +711,25 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
        where id = $1`,
       [user.id, mail],
     );
-    await tx.query(
+    const { rowCount } = await tx.query(
       `update auth.identities set identity_data = identity_data || jsonb_build_object('email', $2::text), updated_at = now()
        where user_id = $1 and provider = 'email'`,
       [user.id, mail],
     );
+    if (!rowCount) {
+      // An anonymous user who confirms an email becomes a permanent email user (user.go).
+      await tx.query(
+        `insert into auth.identities (id, provider_id, user_id, identity_data, provider, created_at, updated_at)
+         values ($1, $2::text, $2::uuid, jsonb_build_object('sub', $2::text, 'email', $3::text, 'email_verified', true, 'phone_verified', false), 'email', now(), now())`,
+        [randomUUID(), user.id, mail],
+      );
+      await tx.query(
+        `update auth.users set is_anonymous = false,
+           raw_app_meta_data = coalesce(raw_app_meta_data, '{}') || '{"provider": "email", "providers": ["email"]}'
+         where id = $1`,
+        [user.id],
+      );
+    }
     await tx.query("delete from auth.one_time_tokens where user_id = $1 and token_type in ('email_change_token_new', 'email_change_token_current')", [user.id]);
   };
 
@@ -709,7 +787,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
       checkFrequency(user.recovery_sent_at);
       const pkce = await pkceFlow(tx, b, user.id, 'recovery');
       const t = await newToken(tx, user, 'recovery', mail, pkce);
-      sendMail(mail, 'recovery', t.linkToken, t.otp, redirect);
+      sendMail(mail, 'recovery', t, redirect, user);
       await audit(tx, 'user_recovery_requested', user);
     });
     return c.json({});
@@ -736,12 +814,12 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
         checkFrequency(user.confirmation_sent_at);
         const pkce = await pkceFlow(tx, b, user.id, 'email/signup');
         const t = await newToken(tx, user, 'confirmation', mail, pkce);
-        sendMail(mail, 'signup', t.linkToken, t.otp, redirect);
+        sendMail(mail, 'signup', t, redirect, user);
       } else {
         checkFrequency(user.recovery_sent_at);
         const pkce = await pkceFlow(tx, b, user.id, 'magiclink');
         const t = await newToken(tx, user, 'recovery', mail, pkce);
-        sendMail(mail, 'magiclink', t.linkToken, t.otp, redirect);
+        sendMail(mail, 'magiclink', t, redirect, user);
       }
     });
     return c.json({});
@@ -757,7 +835,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
       if (!user) throw E.otpDisabled();
       checkFrequency(user.recovery_sent_at);
       const t = await newToken(tx, user, 'recovery', mail, false);
-      sendMail(mail, 'magiclink', t.linkToken, t.otp, redirect);
+      sendMail(mail, 'magiclink', t, redirect, user);
     });
     return c.json({});
   });
@@ -778,17 +856,17 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
         checkFrequency(user.confirmation_sent_at);
         const pkce = await pkceFlow(tx, b, user.id, 'email/signup');
         const t = await newToken(tx, user, 'confirmation', mail, pkce);
-        sendMail(mail, 'signup', t.linkToken, t.otp, redirect);
+        sendMail(mail, 'signup', t, redirect, user);
       } else {
         const { rows } = await tx.query('select * from auth.users where email_change = $1 limit 1', [mail]);
         const user = rows[0] as UserRow | undefined;
         if (!user) return;
         checkFrequency(user.email_change_sent_at);
         const tNew = await newToken(tx, user, 'email_change_new', mail, false);
-        sendMail(mail, 'email_change', tNew.linkToken, tNew.otp, redirect, ` from ${user.email} to ${mail}`);
+        sendMail(mail, 'email_change', tNew, redirect, user, mail);
         if (settings.doubleConfirmChanges && user.email) {
           const tCur = await newToken(tx, user, 'email_change_current', user.email, false);
-          sendMail(user.email, 'email_change', tCur.linkToken, tCur.otp, redirect, ` from ${user.email} to ${mail}`);
+          sendMail(user.email, 'email_change', tCur, redirect, user, mail);
         }
       }
     });
@@ -979,7 +1057,7 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
           await tx.query('update auth.users set invited_at = now() where id = $1', [user.id]);
         }
         const t = await newToken(tx, user, 'confirmation', mail, false);
-        sendMail(mail, 'invite', t.linkToken, t.otp, redirect);
+        sendMail(mail, 'invite', t, redirect, user);
         return userJson(tx, (await findUserById(tx, user.id))!);
       }),
     );

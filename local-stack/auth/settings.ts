@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { mergeTables, type StackConfig } from '../config.ts';
 
@@ -35,6 +36,8 @@ export interface AuthSettings {
   mfa: { maxEnrolledFactors: number; totpEnroll: boolean; totpVerify: boolean };
   /** `schema.function` of the custom access token hook when enabled. */
   customAccessTokenHook?: { schema: string; fn: string };
+  /** `[auth.email.template.<name>]`: subject and absolute content path. */
+  emailTemplates: Record<string, { subject?: string; contentPath?: string }>;
   /** Path of the CLI's `signing_keys_path` file (private JWKs), when asymmetric keys are configured. */
   signingKeysPath?: string;
 }
@@ -111,7 +114,9 @@ export function authSettings(config: StackConfig, overrides: Toml = {}): AuthSet
     rotation: bool(raw.enable_refresh_token_rotation, true),
     reuseInterval: num(raw.refresh_token_reuse_interval, 10),
     rateLimits: {
-      emailSent: num(rate.email_sent, 2),
+      // supabase/cli start.go passes email_sent to GoTrue only with custom SMTP
+      // ([auth.email.smtp] enabled); with the local mail catcher GoTrue runs with 360000/h.
+      emailSent: table(email, 'smtp').enabled === true ? num(rate.email_sent, 2) : 360000,
       anonymousUsers: num(rate.anonymous_users, 30),
       tokenRefresh: num(rate.token_refresh, 150),
       signInSignUps: num(rate.sign_in_sign_ups, 30),
@@ -124,6 +129,16 @@ export function authSettings(config: StackConfig, overrides: Toml = {}): AuthSet
       totpVerify: bool(totp.verify_enabled, false),
     },
     customAccessTokenHook,
+    emailTemplates: Object.fromEntries(
+      Object.entries(table(email, 'template')).map(([name, t]) => {
+        const tt = (t && typeof t === 'object' ? t : {}) as Toml;
+        const p = typeof tt.content_path === 'string' && tt.content_path ? tt.content_path : undefined;
+        // The CLI's examples write paths from the project root ("./supabase/templates/..."),
+        // newer ones from supabase/: take whichever exists.
+        const candidates = p ? [path.resolve(config.projectRoot, 'supabase', p), path.resolve(config.projectRoot, p)] : [];
+        return [name, { subject: typeof tt.subject === 'string' ? tt.subject : undefined, contentPath: candidates.find((c) => existsSync(c)) ?? candidates[0] }];
+      }),
+    ),
     signingKeysPath:
       typeof raw.signing_keys_path === 'string' && raw.signing_keys_path
         ? path.resolve(config.projectRoot, 'supabase', raw.signing_keys_path)

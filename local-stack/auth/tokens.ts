@@ -148,17 +148,14 @@ async function runHook(
   hook: { schema: string; fn: string },
   input: { user_id: string; claims: Record<string, unknown>; authentication_method: string },
 ): Promise<Record<string, unknown>> {
-  await c.query('savepoint hook');
   let output: unknown;
+  // No savepoint: a failing hook fails the whole issuance, whose transaction rolls back.
   try {
     await c.query("set local statement_timeout = '2s'");
     const { rows } = await c.query(`select ${ident(hook.schema)}.${ident(hook.fn)}($1::jsonb) as out`, [JSON.stringify(input)]);
     output = rows[0]?.out;
-    await c.query('release savepoint hook');
-    await c.query('set local statement_timeout = 0');
+    await c.query('set local statement_timeout to default');
   } catch (err) {
-    await c.query('rollback to savepoint hook');
-    await c.query('set local statement_timeout = 0');
     // supabase/auth hookspgfunc: a failing function answers 500 "Error running hook URI".
     throw Object.assign(E.unexpected(`Error running hook URI: pg-functions://postgres/${hook.schema}/${hook.fn}`), { cause: err });
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtVerifier, JwtError, signHs256 } from '../../local-stack/jwt.ts';
 import { db, stack } from '../setup/clients.ts';
-import { claimsOf, newEmail, PASSWORD, REALTIME } from './auth-helpers.ts';
+import { claimsOf, latestMail, newEmail, PASSWORD, REALTIME } from './auth-helpers.ts';
 import { startAuthVariant, type AuthVariant } from './auth-variant.ts';
 
 // The settings config.toml can switch, each on a second auth service sharing the test
@@ -19,11 +19,14 @@ const clientFor = (v: AuthVariant, key = stack().ANON_KEY!) => createClient(v.AP
 const HOOK_SQL = `
 create schema if not exists auth_hook_test;
 create table if not exists auth_hook_test.calls (method text, who text, claims jsonb, at timestamptz default now());
-create or replace function auth_hook_test.add_claims(event jsonb) returns jsonb language plpgsql as $$
+create or replace function auth_hook_test.add_claims(event jsonb) returns jsonb language plpgsql set search_path = '' as $$
 begin
   insert into auth_hook_test.calls (method, who, claims) values (event->>'authentication_method', current_user, event->'claims');
   if event->'claims'->'user_metadata'->>'blocked' = 'true' then
     return jsonb_build_object('error', jsonb_build_object('http_code', 403, 'message', 'Blocked by the hook'));
+  end if;
+  if event->'claims'->'user_metadata'->>'explode' = 'true' then
+    raise exception 'hook exploded';
   end if;
   if event->'claims'->'user_metadata'->>'broken' = 'true' then
     return jsonb_build_object('claims', jsonb_build_object('sub', event->>'user_id'));
@@ -53,6 +56,13 @@ describe('custom access token hook, autoconfirm and anonymous sign-in', () => {
   });
   afterAll(async () => {
     await v?.stop();
+    // Leave nothing behind for other files (the db advisors check runs on the same stack).
+    const pg = await db();
+    try {
+      await pg.query('drop schema if exists auth_hook_test cascade');
+    } finally {
+      await pg.end();
+    }
   });
 
   it('adds the hook claims on sign-up, sign-in and every refresh, run as supabase_auth_admin', async () => {
@@ -94,6 +104,16 @@ describe('custom access token hook, autoconfirm and anonymous sign-in', () => {
     });
     expect(broken.status).toBe(500);
     expect(((await broken.json()) as { code: string }).code).toBe('unexpected_failure');
+    // The hook runs in the issuing transaction: when it fails, the signup leaves nothing behind.
+    const email = newEmail('explode');
+    const exploded = await c.auth.signUp({ email, password: PASSWORD, options: { data: { explode: 'true' } } });
+    expect(exploded.error?.status).toBe(500);
+    const pg = await db();
+    try {
+      expect((await pg.query('select count(*)::int as n from auth.users where email = $1', [email])).rows[0].n).toBe(0);
+    } finally {
+      await pg.end();
+    }
   });
 
   it('signs in anonymously with is_anonymous and the anonymous amr', async () => {
@@ -105,22 +125,95 @@ describe('custom access token hook, autoconfirm and anonymous sign-in', () => {
     expect(claims.amr[0].method).toBe('anonymous');
     expect(anon.data.user?.is_anonymous).toBe(true);
     expect(anon.data.user?.user_metadata.theme).toBe('dark');
+    // Adding an email (autoconfirm here) turns the anonymous user into a permanent one.
+    const email = newEmail('converted');
+    const upgraded = await c.auth.updateUser({ email });
+    expect(upgraded.error).toBeNull();
+    expect(upgraded.data.user).toMatchObject({ email, is_anonymous: false, app_metadata: { provider: 'email' } });
+    expect(upgraded.data.user?.identities?.map((i) => i.provider)).toEqual(['email']);
+    const after = await c.auth.refreshSession();
+    expect(claimsOf(after.data.session!.access_token).is_anonymous).toBe(false);
+    expect((await c.auth.updateUser({ password: PASSWORD })).error).toBeNull();
+    expect((await clientFor(v).auth.signInWithPassword({ email, password: PASSWORD })).error).toBeNull();
     const settings = await (await fetch(`${v.API_URL}/auth/v1/settings`)).json();
     expect(settings).toMatchObject({ mailer_autoconfirm: true, external: { anonymous_users: true } });
   });
 });
 
-describe('signup off and stricter password rules', () => {
+describe('max_frequency between emails of a kind', () => {
   let v: AuthVariant;
   beforeAll(async () => {
+    v = await startAuthVariant(stack().DB_URL!, { email: { enable_confirmations: true, max_frequency: '1m0s' } });
+  });
+  afterAll(async () => {
+    await v?.stop();
+  });
+
+  it('refuses a second confirmation inside the interval with a clear 429', async () => {
+    const email = newEmail('freq');
+    const c = clientFor(v);
+    expect((await c.auth.signUp({ email, password: PASSWORD })).error).toBeNull();
+    const tooSoon = await c.auth.resend({ type: 'signup', email });
+    expect(tooSoon.error?.status).toBe(429);
+    expect(tooSoon.error?.code).toBe('over_email_send_rate_limit');
+    expect(tooSoon.error?.message).toMatch(/^For security purposes, you can only request this after \d+ seconds\.$/);
+    const pg = await db();
+    try {
+      await pg.query("update auth.users set confirmation_sent_at = now() - interval '61 seconds' where email = $1", [email]);
+    } finally {
+      await pg.end();
+    }
+    expect((await c.auth.resend({ type: 'signup', email })).error).toBeNull();
+  });
+});
+
+describe('signup off, stricter password rules, project email templates', () => {
+  let v: AuthVariant;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'lintel-templates-'));
+    // The @supabase/ssr guide's template: a link to the app's own /auth/confirm route.
+    writeFileSync(
+      path.join(dir, 'magic_link.html'),
+      '<p>Hi {{ .Data.full_name }},</p><a href="{{ .SiteURL }}/auth/confirm?token_hash={{ .TokenHash }}&type=email">Sign in</a> or use {{ .Token }}',
+    );
     v = await startAuthVariant(stack().DB_URL!, {
       enable_signup: false,
       minimum_password_length: 12,
       password_requirements: 'lower_upper_letters_digits_symbols',
+      email: { template: { magic_link: { subject: 'Your Lintel sign-in link', content_path: path.join(dir, 'magic_link.html') } } },
     });
   });
   afterAll(async () => {
     await v?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in a user whose password predates the stricter rules, flagged weak_password', async () => {
+    const email = newEmail('legacy');
+    // Created under the project's rules (8 characters, letters and digits).
+    const created = await clientFor({ API_URL: stack().API_URL!, MAIL_URL: '', stop: async () => undefined }, stack().SERVICE_ROLE_KEY!)
+      .auth.admin.createUser({ email, password: 'abcd1234', email_confirm: true });
+    expect(created.error).toBeNull();
+    const signIn = await clientFor(v).auth.signInWithPassword({ email, password: 'abcd1234' });
+    expect(signIn.error).toBeNull();
+    expect(signIn.data.session).not.toBeNull();
+    expect(signIn.data.weakPassword?.reasons).toEqual(['length', 'characters']);
+  });
+
+  it('renders the configured template with GoTrue variables, and its token_hash verifies', async () => {
+    const email = newEmail('template');
+    const admin = clientFor(v, stack().SERVICE_ROLE_KEY!).auth.admin;
+    await admin.createUser({ email, password: 'Aa1!aaaaaaaaaa', email_confirm: true, user_metadata: { full_name: 'Grace' } });
+    const c = clientFor(v);
+    expect((await c.auth.signInWithOtp({ email })).error).toBeNull();
+    const mail = await latestMail(email, 'Your Lintel sign-in link', 5000, v.MAIL_URL);
+    expect(mail.HTML).toContain('Hi Grace,');
+    const url = new URL(/href="([^"]+)"/.exec(mail.HTML)![1]!.replace(/&amp;/g, '&'));
+    expect(url.origin + url.pathname).toBe('http://127.0.0.1:5173/auth/confirm');
+    const verified = await c.auth.verifyOtp({ token_hash: url.searchParams.get('token_hash')!, type: 'email' });
+    expect(verified.error).toBeNull();
+    expect(verified.data.user?.email).toBe(email);
   });
 
   it('refuses signups and magic-link signups but lets admins create users', async () => {
@@ -140,7 +233,7 @@ describe('signup off and stricter password rules', () => {
   });
 });
 
-describe('asymmetric signing keys', () => {
+describe('asymmetric signing keys, email limit with custom SMTP', () => {
   let v: AuthVariant;
   let dir: string;
   let publicJwk: Record<string, unknown>;
@@ -151,7 +244,9 @@ describe('asymmetric signing keys', () => {
     publicJwk = { ...(await exportJWK(publicKey)), kid: 'test-es256' };
     writeFileSync(path.join(dir, 'signing_keys.json'), JSON.stringify([priv]));
     v = await startAuthVariant(stack().DB_URL!, {
-      email: { enable_confirmations: false },
+      // Custom SMTP switches on GoTrue's hourly email limit (off under the local mail catcher).
+      email: { enable_confirmations: false, smtp: { enabled: true } },
+      rate_limit: { email_sent: 1 },
       signing_keys_path: path.join(dir, 'signing_keys.json'),
     });
   });
@@ -187,5 +282,16 @@ describe('asymmetric signing keys', () => {
     const r = await fetch(`${v.API_URL}/auth/v1/user`, { headers: { authorization: `Bearer ${stranger}`, 'x-supabase-api-version': '2024-01-01' } });
     expect(r.status).toBe(403);
     expect(((await r.json()) as { code: string }).code).toBe('bad_jwt');
+  });
+
+  it('answers over_email_send_rate_limit once the hourly email budget is spent', async () => {
+    const c = clientFor(v);
+    const [a, b] = [newEmail('limit-a'), newEmail('limit-b')];
+    await c.auth.signUp({ email: a, password: PASSWORD });
+    await c.auth.signUp({ email: b, password: PASSWORD });
+    expect((await c.auth.resetPasswordForEmail(a)).error).toBeNull();
+    const second = await c.auth.resetPasswordForEmail(b);
+    expect(second.error?.status).toBe(429);
+    expect(second.error?.code).toBe('over_email_send_rate_limit');
   });
 });
