@@ -1,9 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
 import { signHs256 } from '../../local-stack/jwt.ts';
-import { percentile, printTable, writeResult, type BenchContext } from './lib.ts';
+import { loadRow, percentile, printTable, writeResult, type BenchContext } from './lib.ts';
 
 const COLD_RUNS = 5;
 const WARM_REQUESTS = 200;
@@ -69,15 +68,8 @@ export default async function functionsBench({ stack }: BenchContext): Promise<v
   ];
   printTable('Edge functions latency through the gateway', latency);
 
-  const result = await autocannon({ url: `${api}/whoami`, headers: auth, connections: 16, duration: 5 });
-  const throughput = {
-    connections: 16,
-    requests_per_s: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p97_5_ms: result.latency.p97_5,
-    p99_ms: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  };
+  const throughput = await loadRow({ url: `${api}/whoami`, headers: auth });
+
   printTable('Warm whoami under load (one Deno worker)', [throughput]);
   writeResult('functions', { latency, throughput });
 }

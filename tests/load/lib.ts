@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import autocannon from 'autocannon';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
 
 /** What `npm run bench` hands every benchmark: the shared bench stack's variables. */
@@ -35,4 +36,18 @@ export function writeResult(name: string, data: unknown): string {
   const file = path.join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ name, at: new Date().toISOString(), ...((data as object) ?? {}) }, null, 2)}\n`);
   return file;
+}
+
+/** Load on one URL with autocannon (16 connections, 5 s by default), as one table row. */
+export async function loadRow(opts: { url: string; headers?: Record<string, string>; connections?: number; seconds?: number }) {
+  const connections = opts.connections ?? 16;
+  const result = await autocannon({ url: opts.url, headers: opts.headers, connections, duration: opts.seconds ?? 5 });
+  return {
+    connections,
+    requests_per_s: Math.round(result.requests.average),
+    p50_ms: result.latency.p50,
+    p97_5_ms: result.latency.p97_5,
+    p99_ms: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
 }

@@ -1,11 +1,10 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { loadConfig, PROJECT_ROOT } from '../../local-stack/config.ts';
 import { createLogger } from '../../local-stack/log.ts';
 import { startStack } from '../../local-stack/stack.ts';
 import { freePort } from '../setup/test-stack.ts';
-import { printTable, writeResult, type BenchContext } from './lib.ts';
+import { loadRow, printTable, writeResult, type BenchContext } from './lib.ts';
 
 /** Start-up times of the local stack and the gateway's raw overhead. */
 export default async function stackBench({ stack }: BenchContext): Promise<void> {
@@ -25,15 +24,8 @@ export default async function stackBench({ stack }: BenchContext): Promise<void>
   }
   printTable('Local stack start (no web app)', starts);
 
-  const result = await autocannon({ url: `${stack.API_URL}/health`, connections: 16, duration: 5 });
-  const health = {
-    connections: 16,
-    requests_per_s: Math.round(result.requests.average),
-    p50_ms: result.latency.p50,
-    p97_5_ms: result.latency.p97_5,
-    p99_ms: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  };
+  const health = await loadRow({ url: `${stack.API_URL}/health` });
+
   printTable('Gateway GET /health (includes a database round trip)', [health]);
   writeResult('stack', { starts, health });
 }
