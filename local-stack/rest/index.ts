@@ -311,13 +311,27 @@ class Handler {
       return { role: 'service_role', claims: { role: 'service_role' }, authed: true };
     }
     try {
-      const claims = (await this.ctx.verifyJwt(token)) as Record<string, unknown>;
+      const claims = await this.verifyCached(token);
       const role = typeof claims.role === 'string' && claims.role ? claims.role : config.anonRole;
       return { role, claims: { ...claims, role }, authed: role !== config.anonRole };
     } catch (err) {
       if (err instanceof JwtError) throw jwtError(err);
       throw err;
     }
+  }
+
+  /** Verified tokens, kept until they expire (PostgREST's JWT cache); bounded, oldest dropped first. */
+  private jwtCache = new Map<string, { claims: Record<string, unknown>; exp: number }>();
+
+  private async verifyCached(token: string): Promise<Record<string, unknown>> {
+    const now = Date.now() / 1000;
+    const hit = this.jwtCache.get(token);
+    if (hit && hit.exp > now) return hit.claims;
+    const claims = (await this.ctx.verifyJwt(token)) as Record<string, unknown>;
+    const exp = typeof claims.exp === 'number' ? claims.exp : now + 60;
+    if (this.jwtCache.size >= 1000) this.jwtCache.delete(this.jwtCache.keys().next().value!);
+    this.jwtCache.set(token, { claims, exp: Math.min(exp, now + 300) });
+    return claims;
   }
 
   private async route(req: Request, rctx: RequestContext): Promise<Response> {
@@ -468,7 +482,15 @@ class Handler {
         countSql = `select pg_catalog.count(*) as n from (select 1 from ${from} as ${ident(alias)} ${(usesEmbeds ? csel.joins : csel.innerJoins).join(' ')} ${cwhere}) as pgrst_count`;
         countValues = cp.values;
       }
-      return { sql: wrapRead(source, media), values: p.values, readOnly: true, media, kind: 'read', countSql, countValues, offset, hasLimit: limit !== undefined };
+      // An exact count rides in the main statement as a CTE, as PostgREST's does: one round trip.
+      let countCte = '';
+      if (prefer.count === 'exact' || prefer.count === 'estimated') {
+        const csel = buildSelect(select, table, alias, p, levels, '', { ...opts, counter: { n: 0 } });
+        const cwhere = whereSql(top, alias, p, csel.embeds, table);
+        const usesEmbeds = top.filters.some((f) => f.kind === 'filter' && f.field.path.length === 0 && csel.embeds.has(f.field.name) && !table.colMap.has(f.field.name));
+        countCte = `, pgrst_source_count as (select 1 from ${from} as ${ident(alias)} ${(usesEmbeds ? csel.joins : csel.innerJoins).join(' ')} ${cwhere})`;
+      }
+      return { sql: wrapRead(source, media, countCte), values: p.values, readOnly: true, media, kind: 'read', countSql, countValues, offset, hasLimit: limit !== undefined };
     }
 
     if (method === 'DELETE') {
@@ -804,15 +826,17 @@ class Handler {
     }
     let broken: Error | undefined;
     try {
-      await client.query(plan.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write');
+      // BEGIN and the request settings travel as one simple query (values escaped as literals by
+      // the driver), so a request costs three round trips: this, the main statement, COMMIT.
+      const q = (v: string) => client.escapeLiteral(v);
+      const settings: [string, string][] = [
+        ['search_path', searchPath], ['role', auth.role], ['request.jwt.claims', JSON.stringify(auth.claims)], ['request.method', method],
+        ['request.path', path], ['request.headers', JSON.stringify(headersJson)], ['request.cookies', JSON.stringify(cookies)],
+        ...settingKeys.map((k, i) => [k, settingValues[i]!] as [string, string]),
+      ];
       try {
-        await client.query({
-          name: 'pgrst_settings',
-          text: `select set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true),
-            set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true),
-            set_config('request.cookies', $7, true), (select count(set_config(k, v, true)) from unnest($8::text[], $9::text[]) as s(k, v))`,
-          values: [searchPath, auth.role, JSON.stringify(auth.claims), method, path, JSON.stringify(headersJson), JSON.stringify(cookies), settingKeys, settingValues],
-        });
+        await client.query(`${plan.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write'};
+          select ${settings.map(([k, v]) => `set_config(${q(k)}, ${q(v)}, true)`).join(', ')}`);
         if (config.preRequest) await client.query(`select ${config.preRequest.split('.').map(ident).join('.')}()`);
         if (plan.media.kind === 'plan') {
           const fmt = plan.media.planFormat === 'text' ? 'text' : 'json';
@@ -840,8 +864,7 @@ class Handler {
             }
           }
           else if (prefer.count === 'exact' || prefer.count === 'estimated') {
-            const c = await client.query({ text: plan.countSql, values: plan.countValues });
-            total = Number(c.rows[0].n);
+            total = Number(row.total_result_set);
             if (prefer.count === 'estimated' && config.maxRows !== undefined && total > config.maxRows) {
               total = await this.plannedCount(client, plan);
             }
@@ -856,7 +879,10 @@ class Handler {
           await client.query('rollback');
           throw new ApiError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${pageTotal} rows`);
         }
-        await client.query(rollback ? 'rollback' : 'commit');
+        if (plan.readOnly && !rollback) {
+          // Nothing to lose in a read-only commit: the driver queues it before the connection's next use.
+          client.query('commit').catch((e: Error) => { broken = e; });
+        } else await client.query(rollback ? 'rollback' : 'commit');
         return this.respond(plan, row, pageTotal, total, prefer, profileHeaders, method);
       } catch (err) {
         if (err instanceof ApiError) throw err;
@@ -951,8 +977,9 @@ function bodyExpr(media: Media): string {
   return `coalesce(pg_catalog.json_agg(_postgrest_t), '[]')::text`;
 }
 
-function wrapRead(source: string, media: Media): string {
-  return `with pgrst_source as (${source}) select null::bigint as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${bodyExpr(media)} as body, null as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status from (select * from pgrst_source) _postgrest_t`;
+function wrapRead(source: string, media: Media, countCte = ''): string {
+  const total = countCte ? '(select pg_catalog.count(*) from pgrst_source_count)' : 'null::bigint';
+  return `with pgrst_source as (${source})${countCte} select ${total} as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${bodyExpr(media)} as body, null as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status from (select * from pgrst_source) _postgrest_t`;
 }
 
 function parseRange(headers: Headers): { offset: number; limit?: number } | undefined {
