@@ -835,7 +835,10 @@ class Handler {
         ...settingKeys.map((k, i) => [k, settingValues[i]!] as [string, string]),
       ];
       try {
-        await client.query(`${plan.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write'};
+        // RESET ALL and the advisory-lock release undo whatever a previous request on this pooled
+        // connection set at session level (set_config(..., false), pg_advisory_lock).
+        await client.query(`reset all; select pg_catalog.pg_advisory_unlock_all();
+          ${plan.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write'};
           select ${settings.map(([k, v]) => `set_config(${q(k)}, ${q(v)}, true)`).join(', ')}`);
         if (config.preRequest) await client.query(`select ${config.preRequest.split('.').map(ident).join('.')}()`);
         if (plan.media.kind === 'plan') {
