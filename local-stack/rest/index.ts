@@ -577,7 +577,7 @@ class Handler {
       // advances even for rows that carry their own value).
       const withDefault = cols.filter((c) => table.colMap.get(c)!.default !== null);
       const exprs = cols.map((c, i) => (withDefault.includes(c) ? `case when pgrst_el ? ${lit(c)} then pgrst_rec.${ident(c)} else pgrst_def.${ident(`d${i}`)} end` : `pgrst_rec.${ident(c)}`));
-      const defs = withDefault.length ? `, lateral (select ${cols.map((c, i) => (withDefault.includes(c) ? `${table.colMap.get(c)!.default} as ${ident(`d${i}`)}` : null)).filter(Boolean).join(', ')} offset 0) as pgrst_def` : '';
+      const defs = withDefault.length ? `, lateral (select ${cols.map((c, i) => (withDefault.includes(c) ? `${table.colMap.get(c)!.default} as ${ident(`d${i}`)}` : null)).filter(Boolean).join(', ')}, pgrst_el as pgrst_row offset 0) as pgrst_def` : '';
       insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${exprs.join(', ')} from jsonb_array_elements(${bodyParam}::jsonb) as pgrst_el, lateral jsonb_populate_record(null::${from}, pgrst_el) as pgrst_rec${defs}${conflict} returning ${ident(alias)}.*`;
     } else {
       const recordDef = cols.map((c) => `${ident(c)} ${table.colMap.get(c)!.type}`).join(', ');
@@ -671,7 +671,7 @@ class Handler {
       if (matches.length === 1) fn = matches[0];
       else if (matches.length > 1) {
         const sig = (f: Fn) => `${f.schema}.${f.name}(${f.params.map((x) => `${x.name} => ${x.type}`).join(', ')})`;
-        throw new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${[...matches].sort((x, y) => x.oid - y.oid).map(sig).join(', ')}`, null,
+        throw new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${[...matches].sort((x, y) => x.params.length - y.params.length || sig(x).localeCompare(sig(y))).map(sig).join(', ')}`, null,
           'Try renaming the parameters or the function itself in the database so function overloading can be resolved');
       }
     }
