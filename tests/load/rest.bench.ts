@@ -139,6 +139,14 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
     rows.push({ scenario: name, path: 'overhead (p95 rest / p95 sql)', 'req/s': viaSql.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaSql.p50, 'p95 ms': ratio, errors: 0 });
     result[name] = { rest: viaRest, sql: viaSql, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
   }
+  // What the gateway and the HTTP client cost on their own (an unrouted path), to separate them from /rest/v1.
+  const baseline = await run(async () => {
+    const res = await fetch(`${stack.API_URL}/no-such-service/v1`, { headers });
+    await res.arrayBuffer();
+    return res.status === 404;
+  });
+  rows.push({ scenario: 'HTTP + gateway only (unrouted path)', path: 'gateway', 'req/s': baseline.rps, 'p50 ms': baseline.p50, 'p95 ms': baseline.p95, errors: baseline.errors });
+  result.gatewayBaseline = baseline;
   printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
   writeResult('rest', result);
   await pool.end();
