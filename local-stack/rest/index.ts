@@ -222,9 +222,17 @@ export async function startRest(ctx: ServiceContext): Promise<MountedService> {
   await connectListener();
 
   const statements = new Map<string, string>();
+  // Only shapes seen twice are prepared, so one-off queries (or a flood of malformed ones) do
+  // not use up the named slots that recurring dashboard queries need.
+  const seenOnce = new Set<string>();
   const statementName = (sql: string): string | undefined => {
     let name = statements.get(sql);
     if (name) return name;
+    if (!seenOnce.has(sql)) {
+      if (seenOnce.size >= 10_000) seenOnce.clear();
+      seenOnce.add(sql);
+      return undefined;
+    }
     if (statements.size >= MAX_NAMED_STATEMENTS) return undefined;
     name = `pgrst_${generation}_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
     statements.set(sql, name);
