@@ -185,6 +185,18 @@ async function advisors(): Promise<void> {
   if (findings.some((f) => f.level !== 'INFO')) process.exitCode = 1;
 }
 
+/** `run-job <name>`: runs one scheduled job now; its queued HTTP calls go out from the running stack. */
+async function runJobNow(name: string | undefined): Promise<void> {
+  if (!name) throw new StackError('Name the job to run: npm run stack -- run-job <name> (see cron.job).');
+  const config = configFromEnv();
+  const url = process.env.DB_URL || runningDbUrl(config);
+  const { runJobByName } = await import('./scheduler/index.ts');
+  const result = await runJobByName(url, name);
+  if (!result) throw new StackError(`No scheduled job is named "${name}" (select jobname from cron.job).`);
+  if (result.status === 'failed') throw new StackError(`Job ${name} failed: ${result.returnMessage}`);
+  say(`Job ${name}: ${result.status} (${result.returnMessage || 'no result'}), run ${result.runid} in cron.job_run_details.`);
+}
+
 function runningDbUrl(config: StackConfig): string {
   if (!existsSync(statusFile(config))) {
     throw new StackError('The local stack is not running: start it with `npm run stack` (or set DB_URL).');
@@ -195,6 +207,8 @@ function runningDbUrl(config: StackConfig): string {
 async function main(): Promise<void> {
   const [command = 'stack', ...rest] = process.argv.slice(2);
   const reset = rest.includes('--reset');
+  // `npm run stack -- run-job <name>` arrives as `stack run-job <name>`.
+  if (command === 'stack' && rest[0] === 'run-job') return runJobNow(rest[1]);
   switch (command) {
     case 'start':
       return runStack(true, reset);
@@ -206,8 +220,10 @@ async function main(): Promise<void> {
       return genTypes();
     case 'advisors':
       return advisors();
+    case 'run-job':
+      return runJobNow(rest.find((a) => !a.startsWith('--')));
     default:
-      throw new StackError(`Unknown command "${command}": use start, stack [--reset], status, gen-types or advisors.`);
+      throw new StackError(`Unknown command "${command}": use start, stack [--reset], status, gen-types, advisors or run-job <name>.`);
   }
 }
 

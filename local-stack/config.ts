@@ -36,6 +36,8 @@ export interface StackConfig {
     siteUrl: string;
     additionalRedirectUrls: string[];
     jwtExpiry: number;
+    /** The CLI's `signing_keys_path` (private JWKs for ES256/RS256 tokens), resolved; absent = HS256 only. */
+    signingKeysPath?: string;
     /** The raw `[auth]` table, for the auth service's own settings. */
     raw: Toml;
   };
@@ -62,6 +64,17 @@ function strings(v: unknown, fallback: string[]): string[] {
   return Array.isArray(v) ? v.map(String) : fallback;
 }
 
+/** Deep-merges TOML tables: tables merge, everything else in `over` replaces. */
+export function mergeTables(base: Toml, over: Toml): Toml {
+  const out: Toml = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const isTable = (x: unknown) => !!x && typeof x === 'object' && !Array.isArray(x);
+    out[k] = isTable(v) && isTable(b) ? mergeTables(b as Toml, v as Toml) : v;
+  }
+  return out;
+}
+
 /** Reads `supabase/config.toml` the way the Supabase CLI does, with the CLI's defaults. */
 export function loadConfig(overrides: ConfigOverrides = {}, projectRoot = PROJECT_ROOT): StackConfig {
   const file = path.join(projectRoot, 'supabase', 'config.toml');
@@ -75,7 +88,14 @@ export function loadConfig(overrides: ConfigOverrides = {}, projectRoot = PROJEC
   const api = table(toml, 'api');
   const db = table(toml, 'db');
   const smtp = table(toml, 'local_smtp');
-  const auth = table(toml, 'auth');
+  let auth = table(toml, 'auth');
+  // A dev or test stack with other auth settings (the upstream auth-js suite needs autoconfirm,
+  // anonymous sign-ins, ...) without editing the project's config.toml.
+  if (process.env.LINTEL_AUTH_CONFIG) {
+    const extra = path.resolve(process.env.LINTEL_AUTH_CONFIG);
+    if (!existsSync(extra)) throw new Error(`LINTEL_AUTH_CONFIG names ${extra}, which does not exist.`);
+    auth = mergeTables(auth, table(parse(readFileSync(extra, 'utf8')) as Toml, 'auth'));
+  }
   return {
     projectRoot,
     stateDir: overrides.stateDir ?? path.join(projectRoot, '.lintel', 'dev'),
@@ -102,6 +122,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, projectRoot = PROJEC
       siteUrl: typeof auth.site_url === 'string' ? auth.site_url : 'http://127.0.0.1:3000',
       additionalRedirectUrls: strings(auth.additional_redirect_urls, []),
       jwtExpiry: num(auth.jwt_expiry, 3600),
+      signingKeysPath:
+        typeof auth.signing_keys_path === 'string' && auth.signing_keys_path
+          ? path.resolve(projectRoot, 'supabase', auth.signing_keys_path)
+          : undefined,
       raw: auth,
     },
     toml,
@@ -131,5 +155,8 @@ export function statusVariables(config: StackConfig): Record<string, string> {
     SERVICE_ROLE_KEY: config.keys.serviceRoleKey,
     PUBLISHABLE_KEY: config.keys.publishableKey,
     SECRET_KEY: config.keys.secretKey,
+    // Read by the upstream auth-js harness (/work/shared/upstream): the private JWKs it signs
+    // its own keys with, present only when the stack signs with asymmetric keys.
+    ...(config.auth.signingKeysPath ? { JWT_SIGNING_KEYS: config.auth.signingKeysPath } : {}),
   };
 }

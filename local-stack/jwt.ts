@@ -1,4 +1,15 @@
-import { createLocalJWKSet, errors, jwtVerify, SignJWT, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { readFileSync } from 'node:fs';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  errors,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 
 /** Why a token was refused; each service maps these to its upstream's status and body. */
 export type JwtFailure = 'malformed' | 'expired' | 'bad-signature' | 'unsupported-alg' | 'invalid-claims';
@@ -57,4 +68,61 @@ export async function signHs256(secret: string, claims: JWTPayload, expiresInSec
   let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
   if (expiresInSeconds !== undefined) jwt = jwt.setIssuedAt().setExpirationTime(`${expiresInSeconds}s`);
   return jwt.sign(new TextEncoder().encode(secret));
+}
+
+/** A private signing key from the CLI's `signing_keys_path` file (`supabase gen signing-key`). */
+export interface SigningKey {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  privateKey: CryptoKey;
+  /** The public half as published at `/.well-known/jwks.json`. */
+  publicJwk: JWK;
+}
+
+/**
+ * Reads the private JWKs (a JSON array, or `{keys: [...]}`) that the CLI's
+ * `[auth] signing_keys_path` names. GoTrue signs with the first key and publishes the public
+ * half of each asymmetric one; symmetric (`oct`) entries are never published.
+ */
+export async function loadSigningKeys(file: string): Promise<SigningKey[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`Signing keys file ${file} is not readable JSON: ${(err as Error).message}`);
+  }
+  const list = (Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown[] })?.keys) as JWK[] | undefined;
+  if (!Array.isArray(list)) throw new Error(`Signing keys file ${file} must hold a JSON array of private JWKs.`);
+  const out: SigningKey[] = [];
+  for (const jwk of list) {
+    if (jwk.kty === 'oct') continue;
+    const alg = jwk.alg ?? (jwk.kty === 'EC' ? 'ES256' : 'RS256');
+    if (alg !== 'ES256' && alg !== 'RS256') throw new Error(`Signing key ${jwk.kid ?? '?'} uses ${alg}; only ES256 and RS256 are supported.`);
+    if (!jwk.d) throw new Error(`Signing key ${jwk.kid ?? '?'} has no private part.`);
+    const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
+    // key_ops as the CLI writes them (["sign","verify"]) are refused by WebCrypto for a private key.
+    const { key_ops: _ops, ext: _ext, use: _use, ...material } = jwk;
+    const privateKey = (await importJWK({ ...material, alg }, alg)) as CryptoKey;
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...pub } = material;
+    out.push({ kid, alg: alg as SigningKey['alg'], privateKey, publicJwk: { ...pub, kid, alg, use: 'sig', key_ops: ['verify'] } });
+  }
+  return out;
+}
+
+/** The JWKS a verifier needs for the given signing keys. */
+export function publicJwks(keys: SigningKey[]): JSONWebKeySet {
+  return { keys: keys.map((k) => k.publicJwk) };
+}
+
+/** Signs with the first asymmetric key when there is one (with its `kid`), else HS256. */
+export async function signToken(secret: string, keys: SigningKey[], claims: JWTPayload): Promise<string> {
+  const key = keys[0];
+  if (!key) return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
+}
+
+/** The verifier keys for a stack: its HS256 secret plus the configured asymmetric public keys. */
+export async function stackJwtKeys(secret: string, signingKeysPath?: string): Promise<JwtKeys> {
+  if (!signingKeysPath) return { secret };
+  return { secret, jwks: publicJwks(await loadSigningKeys(signingKeysPath)) };
 }

@@ -21,4 +21,8 @@ export type ServiceFactory = (ctx: ServiceContext) => Promise<MountedService>;
  */
 export const SERVICES: { name: string; start: () => Promise<ServiceFactory> }[] = [
   { name: 'rest', start: async () => (await import('./rest/index.ts')).startRest },
+  { name: 'auth', start: async () => (await import('./auth/index.ts')).startAuth },
+  { name: 'functions', start: async () => (await import('./functions/index.ts')).startFunctions },
+  { name: 'storage', start: async () => (await import('./storage/index.ts')).startStorage },
+  { name: 'realtime', start: async () => (await import('./realtime/index.ts')).startRealtime },
 ];

@@ -10,7 +10,7 @@ import type { Logger } from './log.ts';
 import { startMail, type MailHandle } from './mail/index.ts';
 import type { Stoppable } from './service.ts';
 import { SERVICES } from './services.ts';
-import { createJwtVerifier } from './jwt.ts';
+import { createJwtVerifier, stackJwtKeys } from './jwt.ts';
 
 export interface StackOptions {
   /** Drop the data, re-migrate and re-seed. */
@@ -106,13 +106,18 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     });
     started.push(gateway);
 
-    const verifyJwt = createJwtVerifier({ secret: config.keys.jwtSecret });
+    const verifyJwt = createJwtVerifier(await stackJwtKeys(config.keys.jwtSecret, config.auth.signingKeysPath));
     for (const entry of SERVICES) {
       progress(`Starting ${entry.name}`);
       const factory = await entry.start();
       const service = await factory({ config, dbUrl: url, logger: logger.child({ service: entry.name }), mail, verifyJwt });
       gateway.mount(service);
     }
+
+    // pg_cron / pg_net stand-in: runs due jobs of cron.job and performs queued net requests.
+    progress('Starting the scheduler');
+    const { startScheduler } = await import('./scheduler/index.ts');
+    started.push(await startScheduler({ dbUrl: url, logger: logger.child({ service: 'scheduler' }) }));
 
     const status = statusVariables(config);
     writeFileSync(statusFile(config), JSON.stringify({ ...status, PID: String(process.pid) }, null, 2));

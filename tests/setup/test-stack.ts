@@ -49,6 +49,11 @@ export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Pro
       durable: false,
     });
   }
+  // Test stacks also serve the fixture functions of tests/stack (ones that throw, hang, exit)
+  // with its secrets file, and end a hung function after 3 s instead of Supabase's 150 s.
+  process.env.LINTEL_FUNCTIONS_EXTRA_DIR ??= path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions');
+  process.env.LINTEL_FUNCTIONS_WALL_CLOCK_SEC ??= '3';
+  process.env.LINTEL_FUNCTIONS_ENV_FILE ??= path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions.env');
   const config = loadConfig({ stateDir, ports: { api, db, mail }, externalDbUrl: pg15?.url });
   try {
     const stack = await startStack(config, logger, { durable: false });

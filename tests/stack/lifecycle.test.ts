@@ -96,7 +96,7 @@ async function query(env: Record<string, string>, sql: string) {
   }
 }
 
-describe('npm run stack', () => {
+describe('npm run stack', { timeout: 180_000 }, () => {
   it('starts, serves, keeps its data across starts and leaves no process after Ctrl-C', async () => {
     const { stateDir, env } = await newEnv();
     const first = startCli(env);
@@ -189,7 +189,7 @@ describe('install checks', () => {
   });
 });
 
-describe('npm run stack -- --reset', () => {
+describe('npm run stack -- --reset', { timeout: 180_000 }, () => {
   it('drops the data, re-migrates and starts fresh', async () => {
     const { env } = await newEnv();
     const first = startCli(env);

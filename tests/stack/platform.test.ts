@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
 import { bootstrapPlatform } from '../../local-stack/db/bootstrap.ts';
-import { generateTypes, runAdvisors } from '../../local-stack/db/migrate.ts';
+import { generateTypes, pushMigrations, runAdvisors } from '../../local-stack/db/migrate.ts';
 import { db, stack } from '../setup/clients.ts';
 
 // What the platform bootstrap and the Supabase CLI leave in the test stack's database.
@@ -140,14 +140,36 @@ describe('Supabase CLI', () => {
     }
   });
 
-  it('generates the same types as web/lib/database.types.ts (run `npm run types` when this fails)', async () => {
-    const fresh = await generateTypes({ projectRoot: PROJECT_ROOT, dbUrl: stack().DB_URL! });
-    const committed = readFileSync(path.join(PROJECT_ROOT, 'web', 'lib', 'database.types.ts'), 'utf8');
-    expect(committed.trimEnd()).toBe(fresh.trimEnd());
-  });
+  // Other test files add fixtures to the shared test database while these run, so the types
+  // and the advisors are checked on a database of their own holding exactly what the
+  // migrations make.
+  describe('on a database with only the platform and the migrations', () => {
+    const name = 'cli_check';
+    beforeAll(async () => {
+      const admin = await db();
+      try {
+        await admin.query(`drop database if exists ${name}`);
+        await admin.query(`create database ${name}`);
+      } finally {
+        await admin.end();
+      }
+      await bootstrapPlatform(databaseUrl(name));
+      await pushMigrations({ projectRoot: PROJECT_ROOT, dbUrl: databaseUrl(name), seed: false });
+    });
+    afterAll(async () => {
+      const admin = await db();
+      await admin.query(`drop database if exists ${name} with (force)`).finally(() => admin.end());
+    });
 
-  it('finds nothing at warn level or above with db advisors', async () => {
-    const findings = await runAdvisors({ projectRoot: PROJECT_ROOT, dbUrl: stack().DB_URL! });
-    expect(findings.filter((f) => f.level !== 'INFO').map((f) => `${f.name}: ${f.detail}`)).toEqual([]);
+    it('generates the same types as web/lib/database.types.ts (run `npm run types` when this fails)', async () => {
+      const fresh = await generateTypes({ projectRoot: PROJECT_ROOT, dbUrl: databaseUrl(name) });
+      const committed = readFileSync(path.join(PROJECT_ROOT, 'web', 'lib', 'database.types.ts'), 'utf8');
+      expect(committed.trimEnd()).toBe(fresh.trimEnd());
+    });
+
+    it('finds nothing at warn level or above with db advisors', async () => {
+      const findings = await runAdvisors({ projectRoot: PROJECT_ROOT, dbUrl: databaseUrl(name) });
+      expect(findings.filter((f) => f.level !== 'INFO').map((f) => `${f.name}: ${f.detail}`)).toEqual([]);
+    });
   });
 });

@@ -5,13 +5,466 @@ export type Database = {
   
   "public": {
           Tables: {
-            [_ in never]: never
+            "audit_log": {
+                  Row: {
+                    "action": string,"actor_role": string | null,"actor_user_id": string | null,"created_at": string,"id": number,"new_values": Json | null,"old_values": Json | null,"org_id": string,"record_id": string,"request_id": string | null,"table_name": string,"via": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "action": string,"actor_role"?: string | null,"actor_user_id"?: string | null,"created_at"?: string,"id"?: never,"new_values"?: Json | null,"old_values"?: Json | null,"org_id": string,"record_id": string,"request_id"?: string | null,"table_name": string,"via"?: string | null
+                  }
+                  Update: {
+                    "action"?: string,"actor_role"?: string | null,"actor_user_id"?: string | null,"created_at"?: string,"id"?: never,"new_values"?: Json | null,"old_values"?: Json | null,"org_id"?: string,"record_id"?: string,"request_id"?: string | null,"table_name"?: string,"via"?: string | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"invitations": {
+                  Row: {
+                    "accepted_at": string | null,"accepted_by": string | null,"created_at": string,"email": string,"expires_at": string,"id": string,"invited_by": string | null,"org_id": string,"resident_id": string | null,"role": string,"token_hash": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_at"?: string | null,"accepted_by"?: string | null,"created_at"?: string,"email": string,"expires_at"?: string,"id"?: string,"invited_by"?: string | null,"org_id"?: string,"resident_id"?: string | null,"role": string,"token_hash": string
+                  }
+                  Update: {
+                    "accepted_at"?: string | null,"accepted_by"?: string | null,"created_at"?: string,"email"?: string,"expires_at"?: string,"id"?: string,"invited_by"?: string | null,"org_id"?: string,"resident_id"?: string | null,"role"?: string,"token_hash"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "invitations_org_id_fkey"
+      columns: ["org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "invitations_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "residents"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"lease_residents": {
+                  Row: {
+                    "created_at": string,"is_primary": boolean,"lease_id": string,"org_id": string,"resident_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"is_primary"?: boolean,"lease_id": string,"org_id"?: string,"resident_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"is_primary"?: boolean,"lease_id"?: string,"org_id"?: string,"resident_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "lease_residents_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
+      referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "lease_residents_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "residents"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"leases": {
+                  Row: {
+                    "balance_minor": number,"created_at": string,"currency": string,"deposit_minor": number,"due_day": number,"end_date": string | null,"grace_days": number,"id": string,"late_fee_minor": number,"org_id": string,"rent_minor": number,"start_date": string,"status": string,"unit_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"org_id"?: string,"rent_minor": number,"start_date": string,"status"?: string,"unit_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"org_id"?: string,"rent_minor"?: number,"start_date"?: string,"status"?: string,"unit_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "leases_org_id_unit_id_fkey"
+      columns: ["org_id","unit_id"]
+isOneToOne: false
+      referencedRelation: "units"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"ledger_entries": {
+                  Row: {
+                    "amount_minor": number,"created_at": string,"created_by": string | null,"currency": string,"description": string,"effective_date": string,"id": string,"idempotency_key": string,"kind": string,"lease_id": string,"org_id": string,"payment_id": string | null,"period_end": string | null,"period_start": string | null,"reverses_entry_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount_minor": number,"created_at"?: string,"created_by"?: string | null,"currency": string,"description"?: string,"effective_date"?: string,"id"?: string,"idempotency_key": string,"kind": string,"lease_id": string,"org_id": string,"payment_id"?: string | null,"period_end"?: string | null,"period_start"?: string | null,"reverses_entry_id"?: string | null
+                  }
+                  Update: {
+                    "amount_minor"?: number,"created_at"?: string,"created_by"?: string | null,"currency"?: string,"description"?: string,"effective_date"?: string,"id"?: string,"idempotency_key"?: string,"kind"?: string,"lease_id"?: string,"org_id"?: string,"payment_id"?: string | null,"period_end"?: string | null,"period_start"?: string | null,"reverses_entry_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ledger_entries_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
+      referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "ledger_entries_org_id_payment_id_fkey"
+      columns: ["org_id","payment_id"]
+isOneToOne: false
+      referencedRelation: "payments"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "ledger_entries_org_id_reverses_entry_id_fkey"
+      columns: ["org_id","reverses_entry_id"]
+isOneToOne: false
+      referencedRelation: "ledger_entries"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"maintenance_events": {
+                  Row: {
+                    "assigned_to": string | null,"author_id": string | null,"body": string | null,"created_at": string,"from_status": string | null,"id": string,"is_internal": boolean,"kind": string,"org_id": string,"request_id": string,"to_status": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "assigned_to"?: string | null,"author_id"?: string | null,"body"?: string | null,"created_at"?: string,"from_status"?: string | null,"id"?: string,"is_internal"?: boolean,"kind": string,"org_id"?: string,"request_id": string,"to_status"?: string | null
+                  }
+                  Update: {
+                    "assigned_to"?: string | null,"author_id"?: string | null,"body"?: string | null,"created_at"?: string,"from_status"?: string | null,"id"?: string,"is_internal"?: boolean,"kind"?: string,"org_id"?: string,"request_id"?: string,"to_status"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "maintenance_events_org_id_request_id_fkey"
+      columns: ["org_id","request_id"]
+isOneToOne: false
+      referencedRelation: "maintenance_requests"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"maintenance_requests": {
+                  Row: {
+                    "assigned_to": string | null,"category": string,"closed_at": string | null,"created_at": string,"created_by": string | null,"description": string,"entry_permitted": boolean,"id": string,"org_id": string,"priority": string,"resident_id": string | null,"status": string,"title": string,"unit_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "assigned_to"?: string | null,"category"?: string,"closed_at"?: string | null,"created_at"?: string,"created_by"?: string | null,"description"?: string,"entry_permitted"?: boolean,"id"?: string,"org_id"?: string,"priority"?: string,"resident_id"?: string | null,"status"?: string,"title": string,"unit_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "assigned_to"?: string | null,"category"?: string,"closed_at"?: string | null,"created_at"?: string,"created_by"?: string | null,"description"?: string,"entry_permitted"?: boolean,"id"?: string,"org_id"?: string,"priority"?: string,"resident_id"?: string | null,"status"?: string,"title"?: string,"unit_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "maintenance_requests_org_id_assigned_to_fkey"
+      columns: ["org_id","assigned_to"]
+isOneToOne: false
+      referencedRelation: "memberships"
+      referencedColumns: ["org_id","user_id"]
+    },{
+      foreignKeyName: "maintenance_requests_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "residents"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "maintenance_requests_org_id_unit_id_fkey"
+      columns: ["org_id","unit_id"]
+isOneToOne: false
+      referencedRelation: "units"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"memberships": {
+                  Row: {
+                    "created_at": string,"invitation_id": string | null,"org_id": string,"role": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"invitation_id"?: string | null,"org_id": string,"role": string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"invitation_id"?: string | null,"org_id"?: string,"role"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "memberships_org_id_fkey"
+      columns: ["org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "memberships_org_id_invitation_id_fkey"
+      columns: ["org_id","invitation_id"]
+isOneToOne: false
+      referencedRelation: "invitations"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"notifications": {
+                  Row: {
+                    "body": string,"created_at": string,"data": NonNullable<Json>,"id": string,"kind": string,"link": string | null,"org_id": string,"read_at": string | null,"title": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "body"?: string,"created_at"?: string,"data"?: NonNullable<Json>,"id"?: string,"kind": string,"link"?: string | null,"org_id": string,"read_at"?: string | null,"title": string,"user_id": string
+                  }
+                  Update: {
+                    "body"?: string,"created_at"?: string,"data"?: NonNullable<Json>,"id"?: string,"kind"?: string,"link"?: string | null,"org_id"?: string,"read_at"?: string | null,"title"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "notifications_org_id_fkey"
+      columns: ["org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"organizations": {
+                  Row: {
+                    "billing_email": string | null,"created_at": string,"currency": string,"default_grace_days": number,"default_late_fee_minor": number,"id": string,"name": string,"plan": string,"reminder_days_before": number,"slug": string,"stripe_account_id": string | null,"stripe_customer_id": string | null,"timezone": string,"unit_count": number,"unit_limit": number,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "billing_email"?: string | null,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"id"?: string,"name": string,"plan"?: string,"reminder_days_before"?: number,"slug": string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
+                  }
+                  Update: {
+                    "billing_email"?: string | null,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"id"?: string,"name"?: string,"plan"?: string,"reminder_days_before"?: number,"slug"?: string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"payments": {
+                  Row: {
+                    "amount_minor": number,"created_at": string,"currency": string,"failure_reason": string | null,"id": string,"lease_id": string,"method": string,"org_id": string,"resident_id": string | null,"status": string,"stripe_payment_intent_id": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount_minor": number,"created_at"?: string,"currency": string,"failure_reason"?: string | null,"id"?: string,"lease_id": string,"method"?: string,"org_id": string,"resident_id"?: string | null,"status"?: string,"stripe_payment_intent_id"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "amount_minor"?: number,"created_at"?: string,"currency"?: string,"failure_reason"?: string | null,"id"?: string,"lease_id"?: string,"method"?: string,"org_id"?: string,"resident_id"?: string | null,"status"?: string,"stripe_payment_intent_id"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "payments_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
+      referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "payments_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "residents"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"profiles": {
+                  Row: {
+                    "active_org_id": string | null,"avatar_url": string | null,"created_at": string,"full_name": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "active_org_id"?: string | null,"avatar_url"?: string | null,"created_at"?: string,"full_name"?: string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "active_org_id"?: string | null,"avatar_url"?: string | null,"created_at"?: string,"full_name"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "profiles_active_org_id_fkey"
+      columns: ["active_org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"properties": {
+                  Row: {
+                    "address_line1": string,"address_line2": string | null,"city": string,"country": string,"created_at": string,"id": string,"name": string,"org_id": string,"postal_code": string | null,"region": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "address_line1"?: string,"address_line2"?: string | null,"city"?: string,"country"?: string,"created_at"?: string,"id"?: string,"name": string,"org_id"?: string,"postal_code"?: string | null,"region"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "address_line1"?: string,"address_line2"?: string | null,"city"?: string,"country"?: string,"created_at"?: string,"id"?: string,"name"?: string,"org_id"?: string,"postal_code"?: string | null,"region"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "properties_org_id_fkey"
+      columns: ["org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"residents": {
+                  Row: {
+                    "created_at": string,"email": string | null,"full_name": string,"id": string,"org_id": string,"phone": string | null,"updated_at": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"email"?: string | null,"full_name": string,"id"?: string,"org_id"?: string,"phone"?: string | null,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "created_at"?: string,"email"?: string | null,"full_name"?: string,"id"?: string,"org_id"?: string,"phone"?: string | null,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "residents_org_id_fkey"
+      columns: ["org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"units": {
+                  Row: {
+                    "bathrooms": number,"bedrooms": number,"created_at": string,"id": string,"label": string,"market_rent_minor": number | null,"org_id": string,"property_id": string,"square_feet": number | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bathrooms"?: number,"bedrooms"?: number,"created_at"?: string,"id"?: string,"label": string,"market_rent_minor"?: number | null,"org_id"?: string,"property_id": string,"square_feet"?: number | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "bathrooms"?: number,"bedrooms"?: number,"created_at"?: string,"id"?: string,"label"?: string,"market_rent_minor"?: number | null,"org_id"?: string,"property_id"?: string,"square_feet"?: number | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "units_org_id_property_id_fkey"
+      columns: ["org_id","property_id"]
+isOneToOne: false
+      referencedRelation: "properties"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                }
           }
           Views: {
             [_ in never]: never
           }
           Functions: {
-            [_ in never]: never
+            "accept_invitation":
+{ Args: { "p_token": string }; Returns: {
+              "created_at": string,
+"invitation_id": string | null,
+"org_id": string,
+"role": string,
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "memberships"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"change_member_role":
+{ Args: { "p_role": string,"p_user_id": string }; Returns: {
+              "created_at": string,
+"invitation_id": string | null,
+"org_id": string,
+"role": string,
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "memberships"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"create_organization":
+{ Args: { "p_currency"?: string,"p_name": string,"p_slug": string,"p_timezone"?: string }; Returns: {
+              "billing_email": string | null,
+"created_at": string,
+"currency": string,
+"default_grace_days": number,
+"default_late_fee_minor": number,
+"id": string,
+"name": string,
+"plan": string,
+"reminder_days_before": number,
+"slug": string,
+"stripe_account_id": string | null,
+"stripe_customer_id": string | null,
+"timezone": string,
+"unit_count": number,
+"unit_limit": number,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "organizations"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"custom_access_token_hook":
+{ Args: { "event": Json }; Returns: Json
+                           },
+"invite_member":
+{ Args: { "p_email": string,"p_resident_id"?: string,"p_role": string }; Returns: Json
+                           },
+"post_ledger_entry":
+{ Args: { "p_amount_minor": number,"p_description"?: string,"p_effective_date"?: string,"p_idempotency_key": string,"p_kind": string,"p_lease_id": string,"p_reverses_entry_id"?: string }; Returns: {
+              "amount_minor": number,
+"created_at": string,
+"created_by": string | null,
+"currency": string,
+"description": string,
+"effective_date": string,
+"id": string,
+"idempotency_key": string,
+"kind": string,
+"lease_id": string,
+"org_id": string,
+"payment_id": string | null,
+"period_end": string | null,
+"period_start": string | null,
+"reverses_entry_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "ledger_entries"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"record_payment_succeeded":
+{ Args: { "p_effective_date"?: string,"p_payment_id": string }; Returns: {
+              "amount_minor": number,
+"created_at": string,
+"created_by": string | null,
+"currency": string,
+"description": string,
+"effective_date": string,
+"id": string,
+"idempotency_key": string,
+"kind": string,
+"lease_id": string,
+"org_id": string,
+"payment_id": string | null,
+"period_end": string | null,
+"period_start": string | null,
+"reverses_entry_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "ledger_entries"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"remove_member":
+{ Args: { "p_user_id": string }; Returns: undefined
+                           },
+"run_rent_charges":
+{ Args: { "as_of"?: string }; Returns: Json
+                           },
+"set_active_org":
+{ Args: { "p_org_id": string }; Returns: Json
+                           }
           }
           Enums: {
             [_ in never]: never

@@ -1,0 +1,35 @@
+import { HttpError } from './errors.ts';
+
+/** The claims of Supabase access tokens that Lintel reads (the hook adds the org ones). */
+export interface Claims {
+  sub?: string;
+  role: string;
+  email?: string;
+  aal?: string;
+  session_id?: string;
+  is_anonymous?: boolean;
+  org_id?: string;
+  org_role?: string;
+  resident_id?: string;
+  app_metadata?: Record<string, unknown>;
+  exp?: number;
+  [claim: string]: unknown;
+}
+
+/**
+ * The caller's claims. Only for functions with `verify_jwt = true` in config.toml: the platform
+ * has checked the signature and expiry before the request reaches the function, so decoding is
+ * enough (functions are not given the JWT secret). A function with verify_jwt off must not use it.
+ */
+export function verifiedClaims(req: Request): Claims {
+  const [scheme, token] = (req.headers.get('Authorization') ?? '').split(' ');
+  const payload = scheme === 'Bearer' ? token?.split('.')[1] : undefined;
+  if (!payload) throw new HttpError(401, 'not_authenticated', 'Sign in to continue.');
+  try {
+    const b64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes)) as Claims;
+  } catch {
+    throw new HttpError(401, 'not_authenticated', 'Sign in to continue.');
+  }
+}
