@@ -222,9 +222,17 @@ export async function startRest(ctx: ServiceContext): Promise<MountedService> {
   await connectListener();
 
   const statements = new Map<string, string>();
+  // Only shapes seen twice are prepared, so one-off queries (or a flood of malformed ones) do
+  // not use up the named slots that recurring dashboard queries need.
+  const seenOnce = new Set<string>();
   const statementName = (sql: string): string | undefined => {
     let name = statements.get(sql);
     if (name) return name;
+    if (!seenOnce.has(sql)) {
+      if (seenOnce.size >= 10_000) seenOnce.clear();
+      seenOnce.add(sql);
+      return undefined;
+    }
     if (statements.size >= MAX_NAMED_STATEMENTS) return undefined;
     name = `pgrst_${generation}_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
     statements.set(sql, name);
@@ -311,13 +319,27 @@ class Handler {
       return { role: 'service_role', claims: { role: 'service_role' }, authed: true };
     }
     try {
-      const claims = (await this.ctx.verifyJwt(token)) as Record<string, unknown>;
+      const claims = await this.verifyCached(token);
       const role = typeof claims.role === 'string' && claims.role ? claims.role : config.anonRole;
       return { role, claims: { ...claims, role }, authed: role !== config.anonRole };
     } catch (err) {
       if (err instanceof JwtError) throw jwtError(err);
       throw err;
     }
+  }
+
+  /** Verified tokens, kept until they expire (PostgREST's JWT cache); bounded, oldest dropped first. */
+  private jwtCache = new Map<string, { claims: Record<string, unknown>; exp: number }>();
+
+  private async verifyCached(token: string): Promise<Record<string, unknown>> {
+    const now = Date.now() / 1000;
+    const hit = this.jwtCache.get(token);
+    if (hit && hit.exp > now) return hit.claims;
+    const claims = (await this.ctx.verifyJwt(token)) as Record<string, unknown>;
+    const exp = typeof claims.exp === 'number' ? claims.exp : now + 60;
+    if (this.jwtCache.size >= 1000) this.jwtCache.delete(this.jwtCache.keys().next().value!);
+    this.jwtCache.set(token, { claims, exp: Math.min(exp, now + 300) });
+    return claims;
   }
 
   private async route(req: Request, rctx: RequestContext): Promise<Response> {
@@ -468,7 +490,15 @@ class Handler {
         countSql = `select pg_catalog.count(*) as n from (select 1 from ${from} as ${ident(alias)} ${(usesEmbeds ? csel.joins : csel.innerJoins).join(' ')} ${cwhere}) as pgrst_count`;
         countValues = cp.values;
       }
-      return { sql: wrapRead(source, media), values: p.values, readOnly: true, media, kind: 'read', countSql, countValues, offset, hasLimit: limit !== undefined };
+      // An exact count rides in the main statement as a CTE, as PostgREST's does: one round trip.
+      let countCte = '';
+      if (prefer.count === 'exact' || prefer.count === 'estimated') {
+        const csel = buildSelect(select, table, alias, p, levels, '', { ...opts, counter: { n: 0 } });
+        const cwhere = whereSql(top, alias, p, csel.embeds, table);
+        const usesEmbeds = top.filters.some((f) => f.kind === 'filter' && f.field.path.length === 0 && csel.embeds.has(f.field.name) && !table.colMap.has(f.field.name));
+        countCte = `, pgrst_source_count as (select 1 from ${from} as ${ident(alias)} ${(usesEmbeds ? csel.joins : csel.innerJoins).join(' ')} ${cwhere})`;
+      }
+      return { sql: wrapRead(source, media, countCte), values: p.values, readOnly: true, media, kind: 'read', countSql, countValues, offset, hasLimit: limit !== undefined };
     }
 
     if (method === 'DELETE') {
@@ -555,7 +585,7 @@ class Handler {
       // advances even for rows that carry their own value).
       const withDefault = cols.filter((c) => table.colMap.get(c)!.default !== null);
       const exprs = cols.map((c, i) => (withDefault.includes(c) ? `case when pgrst_el ? ${lit(c)} then pgrst_rec.${ident(c)} else pgrst_def.${ident(`d${i}`)} end` : `pgrst_rec.${ident(c)}`));
-      const defs = withDefault.length ? `, lateral (select ${cols.map((c, i) => (withDefault.includes(c) ? `${table.colMap.get(c)!.default} as ${ident(`d${i}`)}` : null)).filter(Boolean).join(', ')}) as pgrst_def` : '';
+      const defs = withDefault.length ? `, lateral (select ${cols.map((c, i) => (withDefault.includes(c) ? `${table.colMap.get(c)!.default} as ${ident(`d${i}`)}` : null)).filter(Boolean).join(', ')}, pgrst_el as pgrst_row offset 0) as pgrst_def` : '';
       insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${exprs.join(', ')} from jsonb_array_elements(${bodyParam}::jsonb) as pgrst_el, lateral jsonb_populate_record(null::${from}, pgrst_el) as pgrst_rec${defs}${conflict} returning ${ident(alias)}.*`;
     } else {
       const recordDef = cols.map((c) => `${ident(c)} ${table.colMap.get(c)!.type}`).join(', ');
@@ -649,7 +679,7 @@ class Handler {
       if (matches.length === 1) fn = matches[0];
       else if (matches.length > 1) {
         const sig = (f: Fn) => `${f.schema}.${f.name}(${f.params.map((x) => `${x.name} => ${x.type}`).join(', ')})`;
-        throw new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${matches.map(sig).sort().join(', ')}`, null,
+        throw new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${[...matches].sort((x, y) => x.params.length - y.params.length || sig(x).localeCompare(sig(y))).map(sig).join(', ')}`, null,
           'Try renaming the parameters or the function itself in the database so function overloading can be resolved');
       }
     }
@@ -723,8 +753,9 @@ class Handler {
     } else if (!pseudo || fn.scalar) {
       const alias = 'pgrst_scalar';
       checkLevels(levels, new Set());
-      const where = whereSql(top, fn.name, p, new Map(), { schema, name: fn.name, kind: 'f', description: null, insertable: false, updatable: false, deletable: false, columns: [], colMap: new Map(), pk: [], uniques: [] });
-      const order = top.order?.length ? `order by ${orderSql(top.order, fn.name, new Map(), fn.name)}` : '';
+      // Filters and order apply to a set of scalars only; a single scalar ignores them.
+      const where = fn.setof ? whereSql(top, fn.name, p, new Map(), { schema, name: fn.name, kind: 'f', description: null, insertable: false, updatable: false, deletable: false, columns: [], colMap: new Map(), pk: [], uniques: [] }) : '';
+      const order = fn.setof && top.order?.length ? `order by ${orderSql(top.order, fn.name, new Map(), fn.name)}` : '';
       source = fn.setof
         ? `select ${ident(fn.name)} as ${alias} from ${call} as ${ident(fn.name)} ${where} ${order} ${pageSql()}`
         : `select ${call} as ${alias}`;
@@ -803,15 +834,20 @@ class Handler {
     }
     let broken: Error | undefined;
     try {
-      await client.query(plan.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write');
+      // BEGIN and the request settings travel as one simple query (values escaped as literals by
+      // the driver), so a request costs three round trips: this, the main statement, COMMIT.
+      const q = (v: string) => client.escapeLiteral(v);
+      const settings: [string, string][] = [
+        ['search_path', searchPath], ['role', auth.role], ['request.jwt.claims', JSON.stringify(auth.claims)], ['request.method', method],
+        ['request.path', path], ['request.headers', JSON.stringify(headersJson)], ['request.cookies', JSON.stringify(cookies)],
+        ...settingKeys.map((k, i) => [k, settingValues[i]!] as [string, string]),
+      ];
       try {
-        await client.query({
-          name: 'pgrst_settings',
-          text: `select set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true),
-            set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true),
-            set_config('request.cookies', $7, true), (select count(set_config(k, v, true)) from unnest($8::text[], $9::text[]) as s(k, v))`,
-          values: [searchPath, auth.role, JSON.stringify(auth.claims), method, path, JSON.stringify(headersJson), JSON.stringify(cookies), settingKeys, settingValues],
-        });
+        // RESET ALL and the advisory-lock release undo whatever a previous request on this pooled
+        // connection set at session level (set_config(..., false), pg_advisory_lock).
+        await client.query(`reset all; select pg_catalog.pg_advisory_unlock_all();
+          ${plan.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write'};
+          select ${settings.map(([k, v]) => `set_config(${q(k)}, ${q(v)}, true)`).join(', ')}`);
         if (config.preRequest) await client.query(`select ${config.preRequest.split('.').map(ident).join('.')}()`);
         if (plan.media.kind === 'plan') {
           const fmt = plan.media.planFormat === 'text' ? 'text' : 'json';
@@ -839,8 +875,7 @@ class Handler {
             }
           }
           else if (prefer.count === 'exact' || prefer.count === 'estimated') {
-            const c = await client.query({ text: plan.countSql, values: plan.countValues });
-            total = Number(c.rows[0].n);
+            total = Number(row.total_result_set);
             if (prefer.count === 'estimated' && config.maxRows !== undefined && total > config.maxRows) {
               total = await this.plannedCount(client, plan);
             }
@@ -855,7 +890,10 @@ class Handler {
           await client.query('rollback');
           throw new ApiError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${pageTotal} rows`);
         }
-        await client.query(rollback ? 'rollback' : 'commit');
+        if (plan.readOnly && !rollback) {
+          // Nothing to lose in a read-only commit: the driver queues it before the connection's next use.
+          client.query('commit').catch((e: Error) => { broken = e; });
+        } else await client.query(rollback ? 'rollback' : 'commit');
         return this.respond(plan, row, pageTotal, total, prefer, profileHeaders, method);
       } catch (err) {
         if (err instanceof ApiError) throw err;
@@ -950,8 +988,9 @@ function bodyExpr(media: Media): string {
   return `coalesce(pg_catalog.json_agg(_postgrest_t), '[]')::text`;
 }
 
-function wrapRead(source: string, media: Media): string {
-  return `with pgrst_source as (${source}) select null::bigint as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${bodyExpr(media)} as body, null as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status from (select * from pgrst_source) _postgrest_t`;
+function wrapRead(source: string, media: Media, countCte = ''): string {
+  const total = countCte ? '(select pg_catalog.count(*) from pgrst_source_count)' : 'null::bigint';
+  return `with pgrst_source as (${source})${countCte} select ${total} as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${bodyExpr(media)} as body, null as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status from (select * from pgrst_source) _postgrest_t`;
 }
 
 function parseRange(headers: Headers): { offset: number; limit?: number } | undefined {

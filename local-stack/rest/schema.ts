@@ -173,14 +173,12 @@ order by s.setdatabase`;
 
 /** Reads the catalog for the given schemas (one round trip per object kind). */
 export async function loadSchemaCache(client: pg.ClientBase, schemas: string[]): Promise<SchemaCache> {
-  const [tablesRes, fksRes, viewColsRes, fnRes, rolesRes, nspRes] = await Promise.all([
-    client.query(TABLES_SQL, [schemas]),
-    client.query(FKS_SQL),
-    client.query(VIEW_COLS_SQL, [schemas]),
-    client.query(FUNCTIONS_SQL, [schemas]),
-    client.query(ROLE_SETTINGS_SQL),
-    client.query(`select nspname, obj_description(oid, 'pg_namespace') as d from pg_namespace where nspname = any($1)`, [schemas]),
-  ]);
+  const tablesRes = await client.query(TABLES_SQL, [schemas]);
+  const fksRes = await client.query(FKS_SQL);
+  const viewColsRes = await client.query(VIEW_COLS_SQL, [schemas]);
+  const fnRes = await client.query(FUNCTIONS_SQL, [schemas]);
+  const rolesRes = await client.query(ROLE_SETTINGS_SQL);
+  const nspRes = await client.query(`select nspname, obj_description(oid, 'pg_namespace') as d from pg_namespace where nspname = any($1)`, [schemas]);
   const tables = new Map<string, Table>();
   for (const r of tablesRes.rows) {
     const columns = (r.columns as Column[]).map((c) => ({ ...c, enum: c.enum ?? null }));

@@ -7,7 +7,7 @@ export const FIXTURE_SQL = `
 drop schema if exists rest_t_extra cascade;
 drop table if exists public.rest_t_tags_items, public.rest_t_tags, public.rest_t_items, public.rest_t_orgs, public.rest_t_people, public.rest_t_secret, public.rest_t_many cascade;
 drop function if exists public.rest_t_whoami(), public.rest_t_add(int, int), public.rest_t_echo(json), public.rest_t_items_of(uuid),
-  public.rest_t_item_count(), public.rest_t_fail(text), public.rest_t_touch(), public.rest_t_settings() cascade;
+  public.rest_t_item_count(), public.rest_t_fail(text), public.rest_t_touch(), public.rest_t_settings(), public.rest_t_leak(), public.rest_t_peek() cascade;
 
 create table public.rest_t_orgs (id uuid primary key, name text not null unique);
 create table public.rest_t_people (id serial primary key, name text not null, boss_id int references public.rest_t_people(id));
@@ -64,6 +64,8 @@ create function public.rest_t_fail(p_msg text) returns void language plpgsql as 
 create function public.rest_t_touch() returns int language sql volatile as $$
   insert into public.rest_t_people(name) values ('touched') returning id $$;
 comment on function public.rest_t_add(int, int) is 'Adds two numbers';
+create function public.rest_t_leak() returns text language sql volatile as $$ select set_config('lintel.leak', 'leaked', false) $$;
+create function public.rest_t_peek() returns text language sql stable as $$ select coalesce(current_setting('lintel.leak', true), '') $$;
 
 create schema rest_t_extra;
 grant usage on schema rest_t_extra to anon, authenticated, service_role;
@@ -120,5 +122,5 @@ export async function dropFixture(client: pg.Client): Promise<void> {
   await client.query(`drop schema if exists rest_t_extra cascade;
     drop table if exists public.rest_t_tags_items, public.rest_t_tags, public.rest_t_items, public.rest_t_orgs, public.rest_t_people, public.rest_t_secret, public.rest_t_many cascade;
     drop function if exists public.rest_t_whoami(), public.rest_t_add(int, int), public.rest_t_echo(json), public.rest_t_items_of(uuid),
-      public.rest_t_item_count(), public.rest_t_fail(text), public.rest_t_touch(), public.rest_t_settings() cascade;`);
+      public.rest_t_item_count(), public.rest_t_fail(text), public.rest_t_touch(), public.rest_t_settings(), public.rest_t_leak(), public.rest_t_peek() cascade;`);
 }

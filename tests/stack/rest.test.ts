@@ -70,6 +70,13 @@ describe('auth, role and request settings', () => {
     expect(post.read_only).toBe('on'); // stable function: read-only even on POST
   });
 
+  it('keeps one request\'s session settings away from the next on a pooled connection', async () => {
+    const svc = serviceClient();
+    await Promise.all(Array.from({ length: 12 }, () => svc.rpc('rest_t_leak')));
+    const seen = await Promise.all(Array.from({ length: 30 }, () => svc.rpc('rest_t_peek')));
+    expect(seen.map((r) => r.data)).toEqual(Array(30).fill(''));
+  });
+
   it('applies the per-role statement_timeout Supabase sets', async () => {
     const { data: anon } = await anonClient().rpc('rest_t_settings');
     expect(anon).toEqual({ statement_timeout: '3s' });

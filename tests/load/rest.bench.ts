@@ -1,0 +1,155 @@
+import pg from 'pg';
+import { SignJWT } from 'jose';
+import { percentile, printTable, writeResult, type BenchContext } from './lib.ts';
+
+// /rest/v1 against the same SQL over a direct connection, 16 concurrent clients: a typical
+// dashboard read (a page of leases with their unit embedded and an exact count) and a
+// single-row insert, both as a signed-in manager under RLS.
+const CLIENTS = 16;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const ORG = '00000000-0000-4000-c000-000000000001';
+
+const FIXTURE = `
+drop table if exists public.rest_b_leases, public.rest_b_units cascade;
+create table public.rest_b_units (id serial primary key, org_id uuid not null, name text not null);
+create table public.rest_b_leases (id serial primary key, org_id uuid not null, unit_id int not null references public.rest_b_units(id),
+  rent int not null, starts_on date not null default current_date, note text);
+create index rest_b_leases_org_id_idx on public.rest_b_leases (org_id, id);
+create index rest_b_leases_unit_id_idx on public.rest_b_leases (unit_id);
+create index rest_b_units_org_id_idx on public.rest_b_units (org_id);
+alter table public.rest_b_units enable row level security;
+alter table public.rest_b_leases enable row level security;
+create policy "rest_b_units: members can select own org" on public.rest_b_units for select to authenticated
+  using (org_id = ((select current_setting('request.jwt.claims', true)::jsonb) ->> 'org_id')::uuid);
+create policy "rest_b_leases: members can select own org" on public.rest_b_leases for select to authenticated
+  using (org_id = ((select current_setting('request.jwt.claims', true)::jsonb) ->> 'org_id')::uuid);
+create policy "rest_b_leases: members can insert own org" on public.rest_b_leases for insert to authenticated
+  with check (org_id = ((select current_setting('request.jwt.claims', true)::jsonb) ->> 'org_id')::uuid);
+insert into public.rest_b_units (org_id, name)
+  select case when i % 10 = 0 then '${ORG}'::uuid else gen_random_uuid() end, 'Unit ' || i from generate_series(1, 2000) i;
+insert into public.rest_b_leases (org_id, unit_id, rent)
+  select u.org_id, u.id, 1000 + (u.id % 500) from public.rest_b_units u, generate_series(1, 5);
+analyze public.rest_b_units, public.rest_b_leases;
+`;
+
+const READ_SQL = `select l.id, l.rent, l.starts_on, json_build_object('name', u.name) as unit
+  from public.rest_b_leases l left join public.rest_b_units u on u.id = l.unit_id
+  where l.org_id = $1 order by l.id desc limit 20`;
+const COUNT_SQL = 'select count(*) from public.rest_b_leases where org_id = $1';
+const INSERT_SQL = 'insert into public.rest_b_leases (org_id, unit_id, rent) values ($1, $2, $3) returning id';
+
+interface Figures {
+  requests: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  errors: number;
+}
+
+async function run(op: () => Promise<boolean>): Promise<Figures> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const ok = await op().catch(() => false);
+        latencies.push(performance.now() - t0);
+        if (!ok) errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { requests: latencies.length, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p95: percentile(latencies, 95), errors };
+}
+
+export default async function restBench({ stack }: BenchContext): Promise<void> {
+  const admin = new pg.Client({ connectionString: stack.DB_URL });
+  await admin.connect();
+  await admin.query(FIXTURE);
+  await admin.query("notify pgrst, 'reload schema'");
+  const unitId = (await admin.query(`select id from public.rest_b_units where org_id = '${ORG}' limit 1`)).rows[0].id as number;
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ sub: '00000000-0000-4000-c000-0000000000aa', role: 'authenticated', aud: 'authenticated', org_id: ORG, org_role: 'manager' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(new TextEncoder().encode(stack.JWT_SECRET!));
+  const headers = { apikey: stack.ANON_KEY!, authorization: `Bearer ${token}` };
+  const readUrl = `${stack.API_URL}/rest/v1/rest_b_leases?select=id,rent,starts_on,unit:rest_b_units(name)&org_id=eq.${ORG}&order=id.desc&limit=20`;
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(readUrl, { headers })).status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  // The direct side runs the same statements as the same role with the same claims, in a
+  // transaction per request, so the ratio is what /rest/v1 itself adds.
+  const pool = new pg.Pool({ connectionString: stack.DB_URL, max: CLIENTS });
+  const claims = JSON.stringify({ role: 'authenticated', org_id: ORG });
+  const direct = async (fn: (c: pg.PoolClient) => Promise<unknown>) => {
+    const c = await pool.connect();
+    try {
+      await c.query('begin');
+      await c.query({ name: 'b_set', text: "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", values: [claims] });
+      await fn(c);
+      await c.query('commit');
+      return true;
+    } finally {
+      c.release();
+    }
+  };
+
+  const rows: Record<string, string | number>[] = [];
+  const result: Record<string, unknown> = { clients: CLIENTS, seconds: SECONDS };
+  const scenarios: [string, () => Promise<boolean>, () => Promise<boolean>][] = [
+    [
+      'dashboard read (embed + exact count)',
+      async () => {
+        const res = await fetch(readUrl, { headers: { ...headers, prefer: 'count=exact' } });
+        await res.arrayBuffer();
+        return res.status === 200 || res.status === 206;
+      },
+      () => direct(async (c) => {
+        await c.query({ name: 'b_read', text: READ_SQL, values: [ORG] });
+        await c.query({ name: 'b_count', text: COUNT_SQL, values: [ORG] });
+      }),
+    ],
+    [
+      'single-row insert',
+      async () => {
+        const res = await fetch(`${stack.API_URL}/rest/v1/rest_b_leases`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', prefer: 'return=minimal' },
+          body: JSON.stringify({ org_id: ORG, unit_id: unitId, rent: 1234 }),
+        });
+        await res.arrayBuffer();
+        return res.status === 201;
+      },
+      () => direct((c) => c.query({ name: 'b_insert', text: INSERT_SQL, values: [ORG, unitId, 1234] })),
+    ],
+  ];
+  for (const [name, rest, sql] of scenarios) {
+    const viaRest = await run(rest);
+    const viaSql = await run(sql);
+    const ratio = viaRest.p95 / viaSql.p95;
+    rows.push({ scenario: name, path: '/rest/v1', 'req/s': viaRest.rps, 'p50 ms': viaRest.p50, 'p95 ms': viaRest.p95, errors: viaRest.errors });
+    rows.push({ scenario: name, path: 'direct SQL', 'req/s': viaSql.rps, 'p50 ms': viaSql.p50, 'p95 ms': viaSql.p95, errors: viaSql.errors });
+    rows.push({ scenario: name, path: 'overhead (p95 rest / p95 sql)', 'req/s': viaSql.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaSql.p50, 'p95 ms': ratio, errors: 0 });
+    result[name] = { rest: viaRest, sql: viaSql, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
+  }
+  // What the gateway and the HTTP client cost on their own (an unrouted path), to separate them from /rest/v1.
+  const baseline = await run(async () => {
+    const res = await fetch(`${stack.API_URL}/no-such-service/v1`, { headers });
+    await res.arrayBuffer();
+    return res.status === 404;
+  });
+  rows.push({ scenario: 'HTTP + gateway only (unrouted path)', path: 'gateway', 'req/s': baseline.rps, 'p50 ms': baseline.p50, 'p95 ms': baseline.p95, errors: baseline.errors });
+  result.gatewayBaseline = baseline;
+  printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
+  writeResult('rest', result);
+  await pool.end();
+  await admin.query('drop table if exists public.rest_b_leases, public.rest_b_units cascade');
+  await admin.end();
+}
