@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 
@@ -11,8 +11,9 @@ export function createLogger(name: string, opts: { file?: string; level?: string
   let destination: pino.DestinationStream | undefined;
   if (opts.file) {
     mkdirSync(path.dirname(opts.file), { recursive: true });
-    // Synchronous: a start that fails at once must not exit before the file is open.
-    destination = pino.destination({ dest: opts.file, sync: true, mkdir: true });
+    // The file is opened here, synchronously, so a start that fails at once cannot exit before
+    // the asynchronous writer is ready; writes stay off the request path.
+    destination = pino.destination({ fd: openSync(opts.file, 'a'), sync: false });
   }
   return pino({ name, level, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
