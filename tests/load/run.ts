@@ -1,12 +1,15 @@
-import { readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
-import { startTestStack } from '../setup/test-stack.ts';
+import { freePort } from '../setup/test-stack.ts';
 import type { Bench } from './lib.ts';
 
 // `npm run bench [name…]`: runs every tests/load/<name>.bench.ts (or the named ones) against
 // one throwaway stack. Figures, not pass/fail: each prints a table and writes bench-results/.
+// The stack runs in its own process, as PostgREST, GoTrue and the rest do on Supabase, so the
+// load generators here do not share its event loop.
 const dir = path.join(PROJECT_ROOT, 'tests', 'load');
 const wanted = process.argv.slice(2);
 const files = readdirSync(dir)
@@ -15,7 +18,38 @@ const files = readdirSync(dir)
   .sort();
 if (!files.length) throw new Error(`No benchmark matches ${wanted.join(', ')}.`);
 
-const stack = await startTestStack();
+async function startBenchStack(): Promise<{ status: Record<string, string>; stop: () => Promise<void> }> {
+  const stateDir = path.join(PROJECT_ROOT, '.lintel', 'bench', `stack-${process.pid}`);
+  rmSync(stateDir, { recursive: true, force: true });
+  const env = {
+    ...process.env,
+    LINTEL_STATE_DIR: stateDir,
+    LINTEL_API_PORT: String(await freePort()),
+    LINTEL_DB_PORT: String(await freePort()),
+    LINTEL_MAIL_PORT: String(await freePort()),
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local-stack/cli.ts', 'stack'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ready in')) resolve();
+    });
+    void exited.then(() => reject(new Error(`the bench stack exited while starting:\n${out}`)));
+  });
+  const status = JSON.parse(readFileSync(path.join(stateDir, 'status.json'), 'utf8')) as Record<string, string>;
+  return {
+    status,
+    async stop() {
+      child.kill('SIGINT');
+      await exited;
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const stack = await startBenchStack();
 let failed = false;
 try {
   for (const file of files) {
