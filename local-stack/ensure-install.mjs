@@ -2,7 +2,8 @@
 // dependencies when they are missing or older than package-lock.json and, with --browser,
 // Debian's Chromium for the end-to-end tests. Plain JS on purpose: it runs before tsx exists.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,12 +22,19 @@ function fail(sentence) {
   process.exit(1);
 }
 
-const stale = !existsSync(installed) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(installed).mtimeMs);
-if (stale) {
-  process.stdout.write('Installing npm dependencies…\n');
-  const ok = existsSync(path.join(root, 'node_modules')) ? run('npm', ['install', '--no-audit', '--no-fund']) : run('npm', ['ci', '--no-audit', '--no-fund']);
-  if (!ok) fail('npm could not install the dependencies (see the output above); the npm registry must be reachable.');
+// Installed means: node_modules was made from this exact package-lock.json. `npm ci` (never
+// `npm install`, which may rewrite the lock) brings it there; a fresh `npm ci` by CI counts.
+const stamp = path.join(root, 'node_modules', '.lintel-installed');
+const lockHash = existsSync(lock) ? createHash('sha256').update(readFileSync(lock)).digest('hex') : '';
+const stampHash = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+const freshInstall = existsSync(installed) && existsSync(lock) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs;
+if (stampHash !== lockHash && !(stampHash === '' && freshInstall)) {
+  process.stdout.write('Installing npm dependencies (npm ci)…\n');
+  if (!run('npm', ['ci', '--no-audit', '--no-fund'])) {
+    fail('npm could not install the dependencies (see the output above); the npm registry must be reachable.');
+  }
 }
+if (existsSync(path.join(root, 'node_modules'))) writeFileSync(stamp, `${lockHash}\n`);
 
 if (process.argv.includes('--browser') && !existsSync(CHROMIUM)) {
   const isRoot = process.getuid?.() === 0;
