@@ -71,6 +71,10 @@ export async function startFeed(opts: FeedOptions): Promise<Feed> {
     const c = new pg.Client({ connectionString: opts.dbUrl, application_name: 'lintel realtime feed' });
     c.on('error', () => undefined);
     await c.connect();
+    // PostgreSQL 18's test_decoding crashes the server (SIGSEGV, then a crash loop as the feed
+    // retries) decoding a large transaction that spilled to disk and was rolled back, e.g. a
+    // cancelled rent run. Keeping transactions in memory up to 1 GB avoids the spill path.
+    await c.query(`set logical_decoding_work_mem = '1GB'`);
     const { rows } = await c.query<{ off: boolean; v: number }>(
       `select current_setting('synchronous_commit') = 'off' as off, current_setting('server_version_num')::int as v`,
     );
