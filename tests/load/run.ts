@@ -19,7 +19,7 @@ const files = readdirSync(dir)
 if (!files.length) throw new Error(`No benchmark matches ${wanted.join(', ')}.`);
 
 async function startBenchStack(): Promise<{ status: Record<string, string>; stop: () => Promise<void> }> {
-  const stateDir = path.join(PROJECT_ROOT, '.lintel', 'bench', `stack-${process.pid}`);
+  const stateDir = path.join(PROJECT_ROOT, '.lintel', 'bench', `shared-${process.pid}`);
   rmSync(stateDir, { recursive: true, force: true });
   const env = {
     ...process.env,
@@ -27,6 +27,8 @@ async function startBenchStack(): Promise<{ status: Record<string, string>; stop
     LINTEL_API_PORT: String(await freePort()),
     LINTEL_DB_PORT: String(await freePort()),
     LINTEL_MAIL_PORT: String(await freePort()),
+    // As on test stacks: the functions bench times cold starts of functions it adds here.
+    LINTEL_FUNCTIONS_EXTRA_DIR: path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions'),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'local-stack/cli.ts', 'stack'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
