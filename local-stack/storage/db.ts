@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { setLocalSettings } from '../pg-settings.ts';
 import type { Caller } from './caller.ts';
 import { fromDatabaseError, StorageError } from './errors.ts';
 
@@ -27,23 +28,18 @@ export class StorageDb {
 
   async asCaller<T>(caller: Caller, scope: RequestScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.tx(async (tx) => {
-      await tx.query(
-        `select set_config('role', $1, true), set_config('request.jwt.claim.role', $1, true),
-                set_config('request.jwt', $2, true), set_config('request.jwt.claim.sub', $3, true),
-                set_config('request.jwt.claims', $4, true), set_config('request.headers', $5, true),
-                set_config('request.method', $6, true), set_config('request.path', $7, true),
-                set_config('storage.operation', $8, true), set_config('storage.allow_delete_query', 'true', true)`,
-        [
-          caller.role,
-          caller.jwt,
-          caller.sub ?? '',
-          JSON.stringify({ ...caller.claims, role: caller.role }),
-          JSON.stringify(scope.headers),
-          scope.method,
-          scope.path,
-          scope.operation,
-        ],
-      );
+      await setLocalSettings(tx, [
+        ['role', caller.role],
+        ['request.jwt.claim.role', caller.role],
+        ['request.jwt', caller.jwt],
+        ['request.jwt.claim.sub', caller.sub ?? ''],
+        ['request.jwt.claims', JSON.stringify({ ...caller.claims, role: caller.role })],
+        ['request.headers', JSON.stringify(scope.headers)],
+        ['request.method', scope.method],
+        ['request.path', scope.path],
+        ['storage.operation', scope.operation],
+        ['storage.allow_delete_query', 'true'],
+      ]);
       return fn(tx);
     });
   }

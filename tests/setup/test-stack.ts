@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../local-stack/config.ts';
 import { clusterDir, startPostgres, stopLeftoverPostmaster, type PostgresHandle } from '../../local-stack/db/postgres.ts';
 import { createLogger } from '../../local-stack/log.ts';
+import { pidAlive } from '../../local-stack/process.ts';
 import { startStack } from '../../local-stack/stack.ts';
 
 /** Debian's PostgreSQL 15 server (CI installs `postgresql-15`), for the Supabase-15 pass. */
@@ -47,15 +48,6 @@ async function sweepAbandoned(root: string): Promise<void> {
     const dir = path.join(root, entry);
     for (const db of ['db', 'pg15']) await stopLeftoverPostmaster(clusterDir(path.join(dir, db)), silent);
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
