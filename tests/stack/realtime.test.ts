@@ -389,6 +389,61 @@ describe('robustness', () => {
     expect(items.map((m) => m.payload.n)).toEqual([...Array(21).keys()]);
   });
 
+  it('decodes an open transaction’s WAL once, and delivers what others commit meanwhile', async () => {
+    // A rent run holds one transaction open for seconds while it writes. Polling the slot
+    // would decode everything that transaction wrote again at every poll (the slot cannot move
+    // past its start); a streamed slot reads each WAL record once. The feed's backend counts
+    // the WAL it reads (PostgreSQL 18's per-backend I/O statistics).
+    const topic = `long-${randomUUID()}`;
+    const got = collector();
+    await subscribe(client().channel(topic).on('broadcast', { event: '*' }, (m) => got.push(m)));
+    const c = await db();
+    const big = await db();
+    try {
+      const feed = await c.query<{ pid: number }>(`select pid from pg_stat_activity where application_name = 'lintel realtime feed'`);
+      expect(feed.rows).toHaveLength(1);
+      const walRead = async () => {
+        const { rows } = await c.query<{ bytes: string }>(
+          `select coalesce(sum(read_bytes), 0) as bytes from pg_stat_get_backend_io($1) where object = 'wal'`,
+          [feed.rows[0]!.pid],
+        );
+        return Number(rows[0]!.bytes);
+      };
+      const send = (n: number) => c.query(`select realtime.send(jsonb_build_object('n', $1::int), 'n', $2, false)`, [n, topic]);
+      const before = await walRead();
+      const from = (await c.query<{ lsn: string }>('select pg_current_wal_lsn() as lsn')).rows[0]!.lsn;
+
+      await big.query('begin');
+      await big.query('create table rtt.long_run_scratch (id int primary key, pad text)');
+      await big.query(`insert into rtt.long_run_scratch select g, md5(g::text) from generate_series(1, 200000) g`);
+      // Commits of other sessions arrive while the big transaction is still open.
+      for (let n = 0; n < 10; n++) {
+        await send(n);
+        await got.waitFor(n + 1);
+        await pause(100);
+      }
+      await big.query('rollback');
+      await send(10);
+      await got.waitFor(11);
+      expect(got.items.map((m) => m.payload.n)).toEqual([...Array(11).keys()]);
+
+      const { rows } = await c.query<{ bytes: string }>('select pg_current_wal_lsn() - $1::pg_lsn as bytes', [from]);
+      const written = Number(rows[0]!.bytes);
+      expect(written).toBeGreaterThan(10_000_000);
+      // Backends publish their I/O counts about once a second: wait until the reads show.
+      let read = (await walRead()) - before;
+      for (let i = 0; i < 50 && read < written / 2; i++) {
+        await pause(100);
+        read = (await walRead()) - before;
+      }
+      expect(read).toBeGreaterThan(written / 2);
+      expect(read).toBeLessThan(written * 2);
+    } finally {
+      await big.end();
+      await c.end();
+    }
+  });
+
   it('drops a client that stops reading without holding up the others', async () => {
     const topic = `slow-${randomUUID()}`;
     const got = collector();
