@@ -82,7 +82,11 @@ const STATUS_INTERVAL_MS = 1000;
  */
 const HEARTBEAT_MS = 10_000;
 
-/** What the stream needs of pg's Connection, which has no public API for CopyBoth mode. */
+/**
+ * What the stream needs of pg's Connection, which has no public API for CopyBoth mode:
+ * pg-protocol reports CopyBothResponse ('W') as `replicationStart` and emits every CopyData as
+ * `copyData`; the CopyData and CopyDone writers of COPY FROM serve for the replies.
+ */
 interface WireConnection {
   stream: { pause(): void; resume(): void };
   on(event: 'copyData', listener: (msg: { chunk: Buffer }) => void): unknown;
@@ -93,10 +97,10 @@ interface WireConnection {
   endCopyFrom(): void;
 }
 
-/** A delivered transaction, or a keepalive's WAL end (nothing undelivered before it). */
+/** A transaction to hand on and the WAL position after it, or a keepalive's WAL end. */
 type Item = { tx?: Transaction; end: bigint };
 
-export function formatLsn(lsn: bigint): string {
+function formatLsn(lsn: bigint): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
