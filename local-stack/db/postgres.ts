@@ -174,6 +174,20 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     max_replication_slots: '10',
     max_wal_senders: '10',
     log_min_messages: 'warning',
+    // Sized like a hosted Supabase Medium compute (4 GB) instead of PostgreSQL's 128 MB
+    // defaults, so bulk work (the rent run) costs here what it costs there: the platform derives
+    // these from the instance size (shared_buffers a quarter of RAM, wal_buffers 16 MB,
+    // max_wal_size 4 GB, random_page_cost 1.1 for SSDs).
+    shared_buffers: '1GB',
+    effective_cache_size: '3GB',
+    maintenance_work_mem: '256MB',
+    work_mem: '8MB',
+    wal_buffers: '16MB',
+    min_wal_size: '1GB',
+    max_wal_size: '4GB',
+    checkpoint_completion_target: '0.9',
+    random_page_cost: '1.1',
+    effective_io_concurrency: '200',
     // Without synchronous commits a commit reaches logical replication (the Realtime feed) only
     // when the WAL writer flushes it: up to two wal_writer_delay rounds, 300-400 ms measured at
     // the default 200 ms, about 15 ms at 10 ms. fsync is off, so the extra flushes cost nothing.

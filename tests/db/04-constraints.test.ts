@@ -93,6 +93,9 @@ describe('row invariants are named constraints', () => {
       ]);
       expect(res.rows[0]?.currency).toBe('USD');
       expect((await attempt(c, `update public.leases set balance_minor = 0`)).code).toBe('42501');
+      // The rent run's bookkeeping: a lease marked as posted would be skipped by the next run.
+      expect((await attempt(c, `update public.leases set rent_posted_period = '2030-01-01'`)).code).toBe('42501');
+      expect((await attempt(c, `update public.leases set late_fee_posted_period = '2030-01-01'`)).code).toBe('42501');
     });
   });
 

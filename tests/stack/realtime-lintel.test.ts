@@ -167,3 +167,76 @@ describe('user topics', () => {
     await until(() => got.some((m) => m.payload.record?.id === n.id), 'the notification');
   });
 });
+
+describe('money topics, per statement', () => {
+  // A fresh org with two leases, one of them a resident's, so its messages are countable.
+  async function moneyOrg() {
+    const [{ org }] = await sql(`insert into public.organizations (name, slug) values ('Bulk', 'bulk-' || substr(md5(random()::text), 1, 8)) returning id as org`);
+    const [{ property }] = await sql(`insert into public.properties (org_id, name) values ($1, 'P') returning id as property`, [org]);
+    const units = await sql(`insert into public.units (org_id, property_id, label) select $1, $2, 'U' || i from generate_series(1, 2) i returning id`, [org, property]);
+    const leases = await sql(
+      `insert into public.leases (org_id, unit_id, status, start_date, rent_minor) select $1, u, 'active', '2001-01-01', 100000 from unnest($2::uuid[]) u returning id`,
+      [org, units.map((u) => u.id)],
+    );
+    const [{ resident }] = await sql(`insert into public.residents (org_id, full_name) values ($1, 'R') returning id as resident`, [org]);
+    await sql(`insert into public.lease_residents (org_id, lease_id, resident_id, is_primary) values ($1, $2, $3, true)`, [org, leases[0].id, resident]);
+    return { org: org as string, resident: resident as string, leases: leases.map((l) => l.id as string) };
+  }
+
+  async function withClaims(claims: Record<string, unknown>): Promise<SupabaseClient> {
+    const s = stack();
+    const token = await signHs256(s.JWT_SECRET!, { sub: crypto.randomUUID(), role: 'authenticated', aud: 'authenticated', ...claims }, 600);
+    const client = createClient(s.API_URL!, s.ANON_KEY!, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport: WebSocket as never } as never,
+      accessToken: async () => token,
+    });
+    await client.realtime.setAuth();
+    clients.push(client);
+    return client;
+  }
+
+  it('a single entry arrives row by row on the finance topic and its residents’ topics, as broadcast_changes shapes it', async () => {
+    const m = await moneyOrg();
+    const staff: any[] = [];
+    const mine: any[] = [];
+    await join(await withClaims({ org_id: m.org, org_role: 'viewer' }), `org:${m.org}:finance`, staff);
+    await join(await withClaims({ org_id: m.org, org_role: 'resident', resident_id: m.resident }), `resident:${m.resident}`, mine);
+    const [{ id }] = await sql(`select (private.insert_ledger_entry($1, $2, 'charge', 700, 'k-single-' || gen_random_uuid())).id`, [m.org, m.leases[0]]);
+    await until(() => mine.some((x) => x.payload.table === 'leases'), 'the resident’s lease balance');
+    await until(() => staff.some((x) => x.payload.table === 'leases'), 'the staff’s lease balance');
+    for (const got of [staff, mine]) {
+      const entry = got.find((x) => x.payload.table === 'ledger_entries');
+      expect(entry).toMatchObject({ event: 'INSERT', payload: { operation: 'INSERT', schema: 'public', old_record: null, record: { id, amount_minor: 700, kind: 'charge' } } });
+      const lease = got.find((x) => x.payload.table === 'leases');
+      expect(lease).toMatchObject({ event: 'UPDATE', payload: { operation: 'UPDATE', old_record: { id: m.leases[0], balance_minor: 0 }, record: { id: m.leases[0], balance_minor: 700 } } });
+    }
+  });
+
+  it('a bulk statement sends one bulk_change per org instead of a message per row', async () => {
+    const m = await moneyOrg();
+    const staff: any[] = [];
+    const mine: any[] = [];
+    await join(await withClaims({ org_id: m.org, org_role: 'manager' }), `org:${m.org}:finance`, staff);
+    await join(await withClaims({ org_id: m.org, org_role: 'resident', resident_id: m.resident }), `resident:${m.resident}`, mine);
+    // 60 charges over the two leases in one statement (as the rent run posts them).
+    await sql(
+      `insert into public.ledger_entries (org_id, lease_id, kind, amount_minor, currency, idempotency_key)
+       select $1, ($2::uuid[])[1 + i % 2], 'charge', 100, 'USD', 'manual:bulk-' || gen_random_uuid() from generate_series(1, 60) i`,
+      [m.org, m.leases],
+    );
+    // A later single-row change marks the end of what the statement sent.
+    const [{ id: last }] = await sql(`select (private.insert_ledger_entry($1, $2, 'charge', 5, 'k-last-' || gen_random_uuid())).id`, [m.org, m.leases[0]]);
+    await until(() => staff.some((x) => x.payload.record?.id === last), 'the staff’s last entry');
+    await until(() => mine.some((x) => x.payload.record?.id === last), 'the resident’s last entry');
+
+    const bulk = staff.filter((x) => x.event === 'bulk_change');
+    expect(bulk.map((x) => x.payload)).toEqual([expect.objectContaining({ operation: 'INSERT', table: 'ledger_entries', schema: 'public', count: 60 })]);
+    expect(staff.filter((x) => x.payload.table === 'ledger_entries' && x.event === 'INSERT').map((x) => x.payload.record.id)).toEqual([last]);
+    // The statement's two balance updates are few enough to go row by row.
+    expect(staff.filter((x) => x.payload.table === 'leases' && x.payload.record?.balance_minor === 3000).length).toBe(2);
+    // Residents get no bulk summary (it would name other leases' totals), only their own rows.
+    expect(mine.filter((x) => x.payload.table === 'ledger_entries').map((x) => x.payload.record.id)).toEqual([last]);
+    expect(mine.some((x) => x.event === 'bulk_change')).toBe(false);
+  });
+});

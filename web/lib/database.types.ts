@@ -73,14 +73,14 @@ isOneToOne: false
                   ]
                 },"leases": {
                   Row: {
-                    "balance_minor": number,"created_at": string,"currency": string,"deposit_minor": number,"due_day": number,"end_date": string | null,"grace_days": number,"id": string,"late_fee_minor": number,"org_id": string,"rent_minor": number,"start_date": string,"status": string,"unit_id": string,"updated_at": string
+                    "balance_minor": number,"created_at": string,"currency": string,"deposit_minor": number,"due_day": number,"end_date": string | null,"grace_days": number,"id": string,"late_fee_minor": number,"late_fee_posted_period": string | null,"org_id": string,"rent_minor": number,"rent_posted_period": string | null,"start_date": string,"status": string,"unit_id": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"org_id"?: string,"rent_minor": number,"start_date": string,"status"?: string,"unit_id": string,"updated_at"?: string
+                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"rent_minor": number,"rent_posted_period"?: string | null,"start_date": string,"status"?: string,"unit_id": string,"updated_at"?: string
                   }
                   Update: {
-                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"org_id"?: string,"rent_minor"?: number,"start_date"?: string,"status"?: string,"unit_id"?: string,"updated_at"?: string
+                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"rent_minor"?: number,"rent_posted_period"?: string | null,"start_date"?: string,"status"?: string,"unit_id"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
