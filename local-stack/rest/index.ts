@@ -25,6 +25,8 @@ const PREFIX = '/rest/v1';
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** Prepared statements kept per distinct SQL text; rarer shapes run unnamed. */
 const MAX_NAMED_STATEMENTS = 2000;
+/** Read plans kept per schema-cache generation (oldest dropped first). */
+const MAX_CACHED_PLANS = 1000;
 // The fixed statements of every request, prepared once per connection.
 const BEGIN_READ_ONLY: Step = { name: 'pgrst_begin_ro', text: 'begin isolation level read committed read only' };
 const BEGIN_READ_WRITE: Step = { name: 'pgrst_begin_rw', text: 'begin isolation level read committed read write' };
@@ -183,6 +185,8 @@ async function readConfig(client: pg.ClientBase, ctx: ServiceContext): Promise<R
 interface State {
   config: RestConfig;
   cache: SchemaCache;
+  /** Built read plans by request shape; a reload starts a new state, so they never go stale. */
+  plans: Map<string, Plan>;
 }
 
 /** Starts `/rest/v1`: a pool as `authenticator`, the schema cache, and its NOTIFY listener. */
@@ -206,7 +210,7 @@ export async function startRest(ctx: ServiceContext): Promise<MountedService> {
     try {
       const config = what === 'schema' && state ? state.config : await readConfig(client, ctx);
       const cache = what === 'config' && state && sameSchemas(state.config, config) ? state.cache : await loadSchemaCache(client, config.schemas);
-      state = { config, cache };
+      state = { config, cache, plans: new Map() };
       generation++;
     } finally {
       client.release();
@@ -362,7 +366,8 @@ class Handler {
     const auth = await this.authenticate(req);
     rctx.log.role = auth.role;
     if (typeof auth.claims.sub === 'string') rctx.log.user = auth.claims.sub;
-    const { config, cache } = this.getState();
+    const state = this.getState();
+    const { config, cache } = state;
     const readMethod = method === 'GET' || method === 'HEAD';
     const profileHeader = readMethod ? req.headers.get('accept-profile') : req.headers.get('content-profile');
     const schema = profileHeader ?? config.schemas[0] ?? 'public';
@@ -399,6 +404,13 @@ class Handler {
     if (prefer.handling === 'strict' && prefer.invalid.length) {
       throw new ApiError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefer.invalid.join(', ')}`);
     }
+    // A read's plan depends only on the URL and these headers (not on the caller: the role and
+    // claims reach Postgres as settings), so a repeated dashboard query skips parsing and building.
+    const shape = readMethod
+      ? `${method} ${schema} ${url.pathname}${url.search}\n${req.headers.get('accept') ?? ''}\n${req.headers.get('prefer') ?? ''}\n${req.headers.get('range') ?? ''}`
+      : undefined;
+    const cached = shape === undefined ? undefined : state.plans.get(shape);
+    if (cached) return this.execute(cached, req, auth, config, schema, path, prefer, profileHeaders, method);
     const media = parseAccept(req.headers.get('accept'), config.planEnabled);
     const opts: BuildOptions = { cache, aggregatesEnabled: config.aggregatesEnabled, counter: { n: 0 } };
 
@@ -412,6 +424,10 @@ class Handler {
       plan = this.planTable(table, method, url.searchParams, body, req.headers, prefer, media, opts, config);
     } else {
       throw new ApiError(404, 'PGRST125', 'Invalid path specified in request URL');
+    }
+    if (shape !== undefined) {
+      if (state.plans.size >= MAX_CACHED_PLANS) state.plans.delete(state.plans.keys().next().value!);
+      state.plans.set(shape, plan);
     }
     return this.execute(plan, req, auth, config, schema, path, prefer, profileHeaders, method);
   }
