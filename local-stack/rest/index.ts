@@ -298,7 +298,10 @@ class Handler {
       await this.reloading();
       return await this.route(req, rctx);
     } catch (err) {
-      if (err instanceof ApiError) return errorResponse(err);
+      if (err instanceof ApiError) {
+        this.ctx.logger.debug({ status: err.status, error: err.body(), url: req.url }, 'rest error response');
+        return errorResponse(err);
+      }
       this.ctx.logger.error({ err }, 'rest request failed');
       return jsonResponse(500, { code: 'PGRSTX00', details: null, hint: null, message: 'Internal server error' });
     }
