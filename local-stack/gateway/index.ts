@@ -34,11 +34,25 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {})
   });
 }
 
+/**
+ * Sets a header on the service's response itself. Re-wrapping every response (new Headers, new
+ * Response around the body stream) cost a copy and turned every body into a chunked stream;
+ * only responses with immutable headers (e.g. one passed through from fetch()) are re-wrapped.
+ */
+function withHeader(res: Response, name: string, value: string): Response {
+  try {
+    res.headers.set(name, value);
+    return res;
+  } catch {
+    const headers = new Headers(res.headers);
+    headers.set(name, value);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  }
+}
+
 function withCors(res: Response): Response {
   if (res.headers.has('access-control-allow-origin')) return res;
-  const headers = new Headers(res.headers);
-  headers.set('access-control-allow-origin', '*');
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  return withHeader(res, 'access-control-allow-origin', '*');
 }
 
 /** The HTTP front door on :54321 with Supabase's URL layout; services mount under prefixes. */
@@ -83,8 +97,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         // A browser must see the 500, not a CORS failure.
         if (service?.gatewayCors !== false) res = withCors(res);
       }
-      const headers = new Headers(res.headers);
-      headers.set('x-request-id', requestId);
+      res = withHeader(res, 'x-request-id', requestId);
       opts.logger.info(
         {
           requestId,
@@ -97,7 +110,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         },
         'request',
       );
-      return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+      return res;
     },
     { overrideGlobalObjects: false },
   );

@@ -18,12 +18,24 @@ import {
   type BuildOptions, type EmbedInfo, type Level, type Levels,
 } from './query.ts';
 import { key, loadSchemaCache, type Fn, type SchemaCache, type Table } from './schema.ts';
+import { runBatch, type Step } from './pipeline.ts';
 
 const PREFIX = '/rest/v1';
 /** Request bodies above this size are refused (413) before they reach Postgres. */
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** Prepared statements kept per distinct SQL text; rarer shapes run unnamed. */
 const MAX_NAMED_STATEMENTS = 2000;
+/** Read plans kept per schema-cache generation (oldest dropped first). */
+const MAX_CACHED_PLANS = 1000;
+// The fixed statements of every request, prepared once per connection.
+const BEGIN_READ_ONLY: Step = { name: 'pgrst_begin_ro', text: 'begin isolation level read committed read only' };
+const BEGIN_READ_WRITE: Step = { name: 'pgrst_begin_rw', text: 'begin isolation level read committed read write' };
+const RESET_ALL: Step = { name: 'pgrst_reset', text: 'reset all' };
+const UNLOCK_ALL: Step = { name: 'pgrst_unlock', text: 'select pg_catalog.pg_advisory_unlock_all()' };
+const COMMIT: Step = { name: 'pgrst_commit', text: 'commit' };
+const ROLLBACK: Step = { name: 'pgrst_rollback', text: 'rollback' };
+/** `select set_config($1, $2, true), ...` for n settings: the values travel as parameters. */
+const settingsSql = (n: number) => `select ${Array.from({ length: n }, (_, i) => `pg_catalog.set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`;
 const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict', 'and', 'or', 'not.and', 'not.or']);
 
 interface RestConfig {
@@ -173,6 +185,8 @@ async function readConfig(client: pg.ClientBase, ctx: ServiceContext): Promise<R
 interface State {
   config: RestConfig;
   cache: SchemaCache;
+  /** Built read plans by request shape; a reload starts a new state, so they never go stale. */
+  plans: Map<string, Plan>;
 }
 
 /** Starts `/rest/v1`: a pool as `authenticator`, the schema cache, and its NOTIFY listener. */
@@ -196,7 +210,7 @@ export async function startRest(ctx: ServiceContext): Promise<MountedService> {
     try {
       const config = what === 'schema' && state ? state.config : await readConfig(client, ctx);
       const cache = what === 'config' && state && sameSchemas(state.config, config) ? state.cache : await loadSchemaCache(client, config.schemas);
-      state = { config, cache };
+      state = { config, cache, plans: new Map() };
       generation++;
     } finally {
       client.release();
@@ -284,7 +298,10 @@ class Handler {
       await this.reloading();
       return await this.route(req, rctx);
     } catch (err) {
-      if (err instanceof ApiError) return errorResponse(err);
+      if (err instanceof ApiError) {
+        this.ctx.logger.debug({ status: err.status, error: err.body(), url: req.url }, 'rest error response');
+        return errorResponse(err);
+      }
       this.ctx.logger.error({ err }, 'rest request failed');
       return jsonResponse(500, { code: 'PGRSTX00', details: null, hint: null, message: 'Internal server error' });
     }
@@ -352,7 +369,8 @@ class Handler {
     const auth = await this.authenticate(req);
     rctx.log.role = auth.role;
     if (typeof auth.claims.sub === 'string') rctx.log.user = auth.claims.sub;
-    const { config, cache } = this.getState();
+    const state = this.getState();
+    const { config, cache } = state;
     const readMethod = method === 'GET' || method === 'HEAD';
     const profileHeader = readMethod ? req.headers.get('accept-profile') : req.headers.get('content-profile');
     const schema = profileHeader ?? config.schemas[0] ?? 'public';
@@ -389,6 +407,13 @@ class Handler {
     if (prefer.handling === 'strict' && prefer.invalid.length) {
       throw new ApiError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefer.invalid.join(', ')}`);
     }
+    // A read's plan depends only on the URL and these headers (not on the caller: the role and
+    // claims reach Postgres as settings), so a repeated dashboard query skips parsing and building.
+    const shape = readMethod
+      ? `${method} ${schema} ${url.pathname}${url.search}\n${req.headers.get('accept') ?? ''}\n${req.headers.get('prefer') ?? ''}\n${req.headers.get('range') ?? ''}`
+      : undefined;
+    const cached = shape === undefined ? undefined : state.plans.get(shape);
+    if (cached) return this.execute(cached, req, auth, config, schema, path, prefer, profileHeaders, method);
     const media = parseAccept(req.headers.get('accept'), config.planEnabled);
     const opts: BuildOptions = { cache, aggregatesEnabled: config.aggregatesEnabled, counter: { n: 0 } };
 
@@ -402,6 +427,10 @@ class Handler {
       plan = this.planTable(table, method, url.searchParams, body, req.headers, prefer, media, opts, config);
     } else {
       throw new ApiError(404, 'PGRST125', 'Invalid path specified in request URL');
+    }
+    if (shape !== undefined) {
+      if (state.plans.size >= MAX_CACHED_PLANS) state.plans.delete(state.plans.keys().next().value!);
+      state.plans.set(shape, plan);
     }
     return this.execute(plan, req, auth, config, schema, path, prefer, profileHeaders, method);
   }
@@ -834,21 +863,34 @@ class Handler {
     }
     let broken: Error | undefined;
     try {
-      // BEGIN and the request settings travel as one simple query (values escaped as literals by
-      // the driver), so a request costs three round trips: this, the main statement, COMMIT.
-      const q = (v: string) => client.escapeLiteral(v);
-      const settings: [string, string][] = [
-        ['search_path', searchPath], ['role', auth.role], ['request.jwt.claims', JSON.stringify(auth.claims)], ['request.method', method],
-        ['request.path', path], ['request.headers', JSON.stringify(headersJson)], ['request.cookies', JSON.stringify(cookies)],
-        ...settingKeys.map((k, i) => [k, settingValues[i]!] as [string, string]),
+      const settings: string[] = [
+        'search_path', searchPath, 'role', auth.role, 'request.jwt.claims', JSON.stringify(auth.claims), 'request.method', method,
+        'request.path', path, 'request.headers', JSON.stringify(headersJson), 'request.cookies', JSON.stringify(cookies),
       ];
+      settingKeys.forEach((k, i) => settings.push(k, settingValues[i]!));
+      // Extra counts run inside the transaction, and a failed cardinality or max-affected check
+      // must roll a write back: those requests end the transaction in a second round trip.
+      const extraCount = !!(plan.countSql && prefer.count) && (
+        plan.countSql === 'rpc' ? !!(plan.rpcCountSql && plan.countValues)
+          : plan.countSql !== 'affected' && (prefer.count === 'planned' || (prefer.count === 'estimated' && config.maxRows !== undefined)));
+      const checksAfter = plan.media.kind === 'plan' || extraCount
+        || (!plan.readOnly && plan.media.kind === 'object')
+        || (!plan.readOnly && prefer.maxAffected !== undefined && prefer.handling === 'strict' && plan.kind !== 'read');
+      // RESET ALL and the advisory-lock release undo whatever a previous request on this pooled
+      // connection set at session level (set_config(..., false), pg_advisory_lock). They run first
+      // inside the request's transaction, so every request starts clean.
+      const steps: Step[] = [
+        plan.readOnly ? BEGIN_READ_ONLY : BEGIN_READ_WRITE,
+        RESET_ALL,
+        UNLOCK_ALL,
+        { name: `pgrst_settings_${settings.length / 2}`, text: settingsSql(settings.length / 2), values: settings },
+      ];
+      if (config.preRequest) steps.push({ text: `select ${config.preRequest.split('.').map(ident).join('.')}()` });
+      const mainStep = steps.length;
+      if (plan.media.kind !== 'plan') steps.push({ name: this.statementName(plan.sql), text: plan.sql, values: plan.values, rows: true });
+      if (!checksAfter) steps.push(rollback ? ROLLBACK : COMMIT);
       try {
-        // RESET ALL and the advisory-lock release undo whatever a previous request on this pooled
-        // connection set at session level (set_config(..., false), pg_advisory_lock).
-        await client.query(`reset all; select pg_catalog.pg_advisory_unlock_all();
-          ${plan.readOnly ? 'begin isolation level read committed read only' : 'begin isolation level read committed read write'};
-          select ${settings.map(([k, v]) => `set_config(${q(k)}, ${q(v)}, true)`).join(', ')}`);
-        if (config.preRequest) await client.query(`select ${config.preRequest.split('.').map(ident).join('.')}()`);
+        const results = await runBatch(client, steps);
         if (plan.media.kind === 'plan') {
           const fmt = plan.media.planFormat === 'text' ? 'text' : 'json';
           const extra = (plan.media.planOptions ?? []).filter((o) => ['analyze', 'verbose', 'settings', 'buffers', 'wal'].includes(o)).map((o) => `, ${o}`).join('');
@@ -860,9 +902,7 @@ class Handler {
             headers: { 'content-type': `application/vnd.pgrst.plan+${fmt}; for="${plan.media.planFor ?? 'application/json'}"; charset=utf-8`, ...profileHeaders },
           });
         }
-        const name = this.statementName(plan.sql);
-        const res = await client.query(name ? { name, text: plan.sql, values: plan.values } : { text: plan.sql, values: plan.values });
-        const row = res.rows[0] as { total_result_set: string | null; page_total: string; body: string; location?: string | null; response_headers: string | null; response_status: string | null; inserted?: string | null };
+        const row = results[mainStep]![0] as unknown as { total_result_set: string | null; page_total: string; body: string; location?: string | null; response_headers: string | null; response_status: string | null; inserted?: string | null };
         const pageTotal = Number(row.page_total);
         let total: number | undefined;
         if (plan.countSql && prefer.count) {
@@ -881,19 +921,17 @@ class Handler {
             }
           } else total = await this.plannedCount(client, plan);
         }
-        // Cardinality and max-affected are checked before commit: a violation rolls back.
+        // Cardinality and max-affected are checked before a write commits: a violation rolls
+        // back (a read-only transaction has nothing to undo, so its COMMIT went out already).
         if (plan.media.kind === 'object' && pageTotal !== 1 && !(plan.kind === 'call' && plan.fn && !plan.fn.setof && pageTotal === 1)) {
-          await client.query('rollback');
+          if (checksAfter) await client.query('rollback');
           throw new ApiError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${pageTotal} rows`);
         }
         if (prefer.maxAffected !== undefined && prefer.handling === 'strict' && plan.kind !== 'read' && pageTotal > prefer.maxAffected) {
-          await client.query('rollback');
+          if (checksAfter) await client.query('rollback');
           throw new ApiError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${pageTotal} rows`);
         }
-        if (plan.readOnly && !rollback) {
-          // Nothing to lose in a read-only commit: the driver queues it before the connection's next use.
-          client.query('commit').catch((e: Error) => { broken = e; });
-        } else await client.query(rollback ? 'rollback' : 'commit');
+        if (checksAfter) await client.query(rollback ? 'rollback' : 'commit');
         return this.respond(plan, row, pageTotal, total, prefer, profileHeaders, method);
       } catch (err) {
         if (err instanceof ApiError) throw err;

@@ -44,6 +44,8 @@ interface Figures {
   p50: number;
   p95: number;
   errors: number;
+  /** CPU this bench process spent per request: what the client side itself costs (fetch vs pg). */
+  clientCpuMs: number;
 }
 
 async function run(op: () => Promise<boolean>): Promise<Figures> {
@@ -51,6 +53,7 @@ async function run(op: () => Promise<boolean>): Promise<Figures> {
   let errors = 0;
   const end = performance.now() + SECONDS * 1000;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < end) {
@@ -62,7 +65,31 @@ async function run(op: () => Promise<boolean>): Promise<Figures> {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return { requests: latencies.length, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p95: percentile(latencies, 95), errors };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    requests: latencies.length, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p95: percentile(latencies, 95), errors,
+    clientCpuMs: (cpu.user + cpu.system) / 1000 / latencies.length,
+  };
+}
+
+/**
+ * Waits until the stack's realtime feed has decoded everything committed so far. It reads every
+ * change (the fixture's 12 000 rows, each scenario's inserts) on its own backend and in the
+ * stack process, so without this the first measurement after a write burst, whichever side it
+ * is, runs while that backlog is still being digested.
+ */
+async function settle(admin: pg.Client): Promise<void> {
+  const target = (await admin.query('select pg_current_wal_lsn() as lsn')).rows[0].lsn as string;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { rows } = await admin.query(
+      `select coalesce(bool_and(confirmed_flush_lsn >= $1::pg_lsn), true) as done from pg_replication_slots where slot_type = 'logical'`,
+      [target],
+    );
+    if (rows[0].done) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 500));
 }
 
 export default async function restBench({ stack }: BenchContext): Promise<void> {
@@ -88,11 +115,21 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   // transaction per request, so the ratio is what /rest/v1 itself adds.
   const pool = new pg.Pool({ connectionString: stack.DB_URL, max: CLIENTS });
   const claims = JSON.stringify({ role: 'authenticated', org_id: ORG });
-  const direct = async (fn: (c: pg.PoolClient) => Promise<unknown>) => {
+  // A login as `authenticated` (and /rest/v1, like PostgREST) also gets the role's own settings
+  // (ALTER ROLE ... SET, e.g. the project's plan_cache_mode); SET ROLE alone does not. The extra
+  // direct row applies them too, to show which part of the gap is the role's settings.
+  const roleSettings = (await admin.query<{ k: string; v: string }>(
+    `select split_part(s, '=', 1) as k, substr(s, strpos(s, '=') + 1) as v
+       from pg_catalog.pg_db_role_setting d, unnest(d.setconfig) as s
+      where d.setrole = 'authenticated'::regrole and d.setdatabase in (0, (select oid from pg_database where datname = current_database()))`,
+  )).rows;
+  const withSettingsSql = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)${roleSettings.map((_, i) => `, set_config($${2 * i + 2}, $${2 * i + 3}, true)`).join('')}`;
+  const direct = async (fn: (c: pg.PoolClient) => Promise<unknown>, asLogin = false) => {
     const c = await pool.connect();
     try {
       await c.query('begin');
-      await c.query({ name: 'b_set', text: "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", values: [claims] });
+      if (asLogin) await c.query({ name: 'b_set_login', text: withSettingsSql, values: [claims, ...roleSettings.flatMap((r) => [r.k, r.v])] });
+      else await c.query({ name: 'b_set', text: "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", values: [claims] });
       await fn(c);
       await c.query('commit');
       return true;
@@ -103,7 +140,7 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
 
   const rows: Record<string, string | number>[] = [];
   const result: Record<string, unknown> = { clients: CLIENTS, seconds: SECONDS };
-  const scenarios: [string, () => Promise<boolean>, () => Promise<boolean>][] = [
+  const scenarios: [string, () => Promise<boolean>, (asLogin?: boolean) => Promise<boolean>][] = [
     [
       'dashboard read (embed + exact count)',
       async () => {
@@ -111,10 +148,10 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
         await res.arrayBuffer();
         return res.status === 200 || res.status === 206;
       },
-      () => direct(async (c) => {
+      (asLogin) => direct(async (c) => {
         await c.query({ name: 'b_read', text: READ_SQL, values: [ORG] });
         await c.query({ name: 'b_count', text: COUNT_SQL, values: [ORG] });
-      }),
+      }, asLogin),
     ],
     [
       'single-row insert',
@@ -127,27 +164,36 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
         await res.arrayBuffer();
         return res.status === 201;
       },
-      () => direct((c) => c.query({ name: 'b_insert', text: INSERT_SQL, values: [ORG, unitId, 1234] })),
+      (asLogin) => direct((c) => c.query({ name: 'b_insert', text: INSERT_SQL, values: [ORG, unitId, 1234] }), asLogin),
     ],
   ];
   for (const [name, rest, sql] of scenarios) {
+    await settle(admin);
     const viaRest = await run(rest);
-    const viaSql = await run(sql);
+    await settle(admin);
+    const viaSql = await run(() => sql());
+    await settle(admin);
+    const viaLogin = await run(() => sql(true));
     const ratio = viaRest.p95 / viaSql.p95;
-    rows.push({ scenario: name, path: '/rest/v1', 'req/s': viaRest.rps, 'p50 ms': viaRest.p50, 'p95 ms': viaRest.p95, errors: viaRest.errors });
-    rows.push({ scenario: name, path: 'direct SQL', 'req/s': viaSql.rps, 'p50 ms': viaSql.p50, 'p95 ms': viaSql.p95, errors: viaSql.errors });
-    rows.push({ scenario: name, path: 'overhead (p95 rest / p95 sql)', 'req/s': viaSql.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaSql.p50, 'p95 ms': ratio, errors: 0 });
-    result[name] = { rest: viaRest, sql: viaSql, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
+    rows.push({ scenario: name, path: '/rest/v1', 'req/s': viaRest.rps, 'p50 ms': viaRest.p50, 'p95 ms': viaRest.p95, errors: viaRest.errors, 'client CPU ms/req': viaRest.clientCpuMs });
+    rows.push({ scenario: name, path: 'direct SQL', 'req/s': viaSql.rps, 'p50 ms': viaSql.p50, 'p95 ms': viaSql.p95, errors: viaSql.errors, 'client CPU ms/req': viaSql.clientCpuMs });
+    rows.push({ scenario: name, path: 'direct SQL + role settings', 'req/s': viaLogin.rps, 'p50 ms': viaLogin.p50, 'p95 ms': viaLogin.p95, errors: viaLogin.errors, 'client CPU ms/req': viaLogin.clientCpuMs });
+    rows.push({ scenario: name, path: 'overhead (p95 rest / p95 sql)', 'req/s': viaSql.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaSql.p50, 'p95 ms': ratio, errors: 0, 'client CPU ms/req': '' });
+    rows.push({ scenario: name, path: 'overhead vs SQL + role settings', 'req/s': viaLogin.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaLogin.p50, 'p95 ms': viaRest.p95 / viaLogin.p95, errors: 0, 'client CPU ms/req': '' });
+    result[name] = { rest: viaRest, sql: viaSql, sqlWithRoleSettings: viaLogin, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
   }
   // What the gateway and the HTTP client cost on their own (an unrouted path), to separate them from /rest/v1.
+  await settle(admin);
   const baseline = await run(async () => {
     const res = await fetch(`${stack.API_URL}/no-such-service/v1`, { headers });
     await res.arrayBuffer();
     return res.status === 404;
   });
-  rows.push({ scenario: 'HTTP + gateway only (unrouted path)', path: 'gateway', 'req/s': baseline.rps, 'p50 ms': baseline.p50, 'p95 ms': baseline.p95, errors: baseline.errors });
+  rows.push({ scenario: 'HTTP + gateway only (unrouted path)', path: 'gateway', 'req/s': baseline.rps, 'p50 ms': baseline.p50, 'p95 ms': baseline.p95, errors: baseline.errors, 'client CPU ms/req': baseline.clientCpuMs });
   result.gatewayBaseline = baseline;
   printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
+  process.stdout.write(`role settings of authenticated: ${roleSettings.map((r) => `${r.k}=${r.v}`).join(', ') || 'none'}\n`);
+  result.roleSettings = roleSettings;
   writeResult('rest', result);
   await pool.end();
   await admin.query('drop table if exists public.rest_b_leases, public.rest_b_units cascade');

@@ -539,4 +539,39 @@ describe('schema cache, OpenAPI and in-database configuration', () => {
     const off = await serviceClient().from('rest_t_items').select('count()');
     expect(off.error?.code).toBe('PGRST123');
   });
+
+  it('runs db_pre_request in the request transaction; when it fails, the statement never runs', async () => {
+    // One pipeline per request: a failing step must make Postgres skip everything after it.
+    await client.query(`create or replace function public.rest_t_pre() returns void language plpgsql as $$
+      begin
+        if current_setting('request.headers', true)::json ->> 'x-block' = 'yes' then
+          raise exception 'blocked by pre-request';
+        end if;
+        perform set_config('response.headers', '[{"x-pre-request": "ran"}]', true);
+      end $$;
+      grant execute on function public.rest_t_pre() to anon, authenticated, service_role;`);
+    const key = stack().SERVICE_ROLE_KEY!;
+    const insert = (name: string, extra: Record<string, string> = {}) => raw('/rest_t_people', {
+      method: 'POST',
+      key,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer: 'return=minimal', ...extra },
+      body: JSON.stringify({ name }),
+    });
+    const ran = async () => (await raw('/rest_t_orgs?select=id&limit=1')).headers.get('x-pre-request') === 'ran';
+    try {
+      await setConfig(`alter role authenticator set pgrst.db_pre_request = 'public.rest_t_pre'`, ran);
+      const ok = await insert('Pre Ok');
+      expect(ok.status).toBe(201);
+      expect(ok.headers.get('x-pre-request')).toBe('ran');
+      const blocked = await insert('Pre Blocked', { 'x-block': 'yes' });
+      expect(blocked.status).toBe(400);
+      expect(await blocked.json()).toMatchObject({ code: 'P0001', message: 'blocked by pre-request' });
+      const { rows } = await client.query("select name from public.rest_t_people where name like 'Pre %' order by name");
+      expect(rows.map((r) => r.name)).toEqual(['Pre Ok']);
+    } finally {
+      await setConfig('alter role authenticator reset pgrst.db_pre_request', async () => !(await ran()));
+      await client.query("drop function if exists public.rest_t_pre(); delete from public.rest_t_people where name like 'Pre %'");
+    }
+    expect(await ran()).toBe(false);
+  });
 });
