@@ -177,7 +177,9 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     // Sized like a hosted Supabase Medium compute (4 GB) instead of PostgreSQL's 128 MB
     // defaults, so bulk work (the rent run) costs here what it costs there: the platform derives
     // these from the instance size (shared_buffers a quarter of RAM, wal_buffers 16 MB,
-    // max_wal_size 4 GB, random_page_cost 1.1 for SSDs).
+    // max_wal_size 4 GB). Planner costs stay PostgreSQL's defaults: with random_page_cost 1.1
+    // the large org's rent roll under RLS switched to nested loops (1.7x its bypass time), as
+    // the staff-or-resident OR in every policy halves each table's row estimate.
     shared_buffers: '1GB',
     effective_cache_size: '3GB',
     maintenance_work_mem: '256MB',
@@ -186,8 +188,6 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     min_wal_size: '1GB',
     max_wal_size: '4GB',
     checkpoint_completion_target: '0.9',
-    random_page_cost: '1.1',
-    effective_io_concurrency: '200',
     // Without synchronous commits a commit reaches logical replication (the Realtime feed) only
     // when the WAL writer flushes it: up to two wal_writer_delay rounds, 300-400 ms measured at
     // the default 200 ms, about 15 ms at 10 ms. fsync is off, so the extra flushes cost nothing.
