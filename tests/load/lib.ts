@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import type pg from 'pg';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
 
 /** What `npm run bench` hands every benchmark: the shared bench stack's variables. */
@@ -50,4 +51,31 @@ export async function loadRow(opts: { url: string; headers?: Record<string, stri
     p99_ms: result.latency.p99,
     errors: result.errors + result.non2xx,
   };
+}
+
+/**
+ * Waits until the stack's realtime feed has decoded everything committed so far. It reads every
+ * change on its own backend and in the stack process, so without this a measurement right after
+ * a write burst (a fixture, the generated dataset) runs while that backlog is still being
+ * digested, on the same cores.
+ */
+export async function settle(admin: pg.Client, timeoutMs = 30_000, log?: (s: string) => void): Promise<void> {
+  const target = (await admin.query('select pg_current_wal_lsn() as lsn')).rows[0].lsn as string;
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  while (Date.now() < deadline) {
+    const { rows } = await admin.query(
+      `select coalesce(bool_and(confirmed_flush_lsn >= $1::pg_lsn), true) as done,
+              max(pg_wal_lsn_diff($1::pg_lsn, confirmed_flush_lsn)) as behind
+       from pg_replication_slots where slot_type = 'logical'`,
+      [target],
+    );
+    if (rows[0].done) break;
+    if (log && !said) {
+      log(`Waiting for the realtime feed to decode ${(Number(rows[0].behind) / 1e6).toFixed(0)} MB of earlier writes...\n`);
+      said = true;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 500));
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { SignJWT } from 'jose';
-import { percentile, printTable, writeResult, type BenchContext } from './lib.ts';
+import { percentile, printTable, settle, writeResult, type BenchContext } from './lib.ts';
 
 // /rest/v1 against the same SQL over a direct connection, 16 concurrent clients: a typical
 // dashboard read (a page of leases with their unit embedded and an exact count) and a
@@ -70,26 +70,6 @@ async function run(op: () => Promise<boolean>): Promise<Figures> {
     requests: latencies.length, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p95: percentile(latencies, 95), errors,
     clientCpuMs: (cpu.user + cpu.system) / 1000 / latencies.length,
   };
-}
-
-/**
- * Waits until the stack's realtime feed has decoded everything committed so far. It reads every
- * change (the fixture's 12 000 rows, each scenario's inserts) on its own backend and in the
- * stack process, so without this the first measurement after a write burst, whichever side it
- * is, runs while that backlog is still being digested.
- */
-async function settle(admin: pg.Client): Promise<void> {
-  const target = (await admin.query('select pg_current_wal_lsn() as lsn')).rows[0].lsn as string;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const { rows } = await admin.query(
-      `select coalesce(bool_and(confirmed_flush_lsn >= $1::pg_lsn), true) as done from pg_replication_slots where slot_type = 'logical'`,
-      [target],
-    );
-    if (rows[0].done) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 500));
 }
 
 export default async function restBench({ stack }: BenchContext): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { DEFAULT_DATASET, generateDataset } from './generate.ts';
-import { percentile, writeResult, type BenchContext } from './lib.ts';
+import { percentile, settle, writeResult, type BenchContext } from './lib.ts';
 
 // RLS cost of the dashboard's main queries, measured as PostgREST runs them: one transaction
 // per request, settings by set_config (role, JWT claims, the role's own settings), then the
@@ -219,6 +219,8 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
       return [kv.slice(0, i), kv.slice(i + 1)] as [string, string];
     });
     const monthStart = (await admin.query(`select date_trunc('month', current_date)::date::text as d`)).rows[0].d as string;
+    // A newly generated dataset is one multi-gigabyte transaction for the realtime feed.
+    await settle(admin, 600_000, (s) => process.stdout.write(s));
     await admin.end();
     process.stdout.write(`Orgs: large ${large.units} units, median ${median.units} units. Role settings for authenticated: ${JSON.stringify(roleSettings)}\n`);
 
