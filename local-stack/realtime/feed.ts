@@ -410,23 +410,29 @@ export function parseChange(line: string, wants: (schema: string, table: string)
   return { schema, table, op, columns: parseColumns(rest).main, oldColumns: undefined };
 }
 
+/** A double-quoted identifier starting at `s[start]` (`""` is a quote): its text and the index after it. */
+function readQuoted(s: string, start: number): [string, number] {
+  let out = '';
+  let i = start + 1;
+  while (i < s.length) {
+    if (s[i] === '"' && s[i + 1] === '"') {
+      out += '"';
+      i += 2;
+    } else if (s[i] === '"') {
+      return [out, i + 1];
+    } else out += s[i++];
+  }
+  return [out, i];
+}
+
 function splitQualified(name: string): [string, string] {
   const parts: string[] = [];
   let i = 0;
   while (i < name.length) {
     if (name[i] === '"') {
-      let s = '';
-      i++;
-      while (i < name.length) {
-        if (name[i] === '"' && name[i + 1] === '"') {
-          s += '"';
-          i += 2;
-        } else if (name[i] === '"') {
-          i++;
-          break;
-        } else s += name[i++];
-      }
+      const [s, next] = readQuoted(name, i);
       parts.push(s);
+      i = next;
     } else {
       const dot = name.indexOf('.', i);
       const end = dot === -1 ? name.length : dot;
@@ -458,18 +464,9 @@ function parseColumns(s: string): { main: ColumnValue[]; old: ColumnValue[] | un
       i += 'new-tuple: '.length;
       continue;
     }
-    let name = '';
+    let name: string;
     if (s[i] === '"') {
-      i++;
-      while (i < s.length) {
-        if (s[i] === '"' && s[i + 1] === '"') {
-          name += '"';
-          i += 2;
-        } else if (s[i] === '"') {
-          i++;
-          break;
-        } else name += s[i++];
-      }
+      [name, i] = readQuoted(s, i);
     } else {
       const b = s.indexOf('[', i);
       name = s.slice(i, b);
