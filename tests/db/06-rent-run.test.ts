@@ -127,14 +127,30 @@ describe('idempotence and concurrency', () => {
       // The run covers every org's leases (other tests commit some): counts are checked per lease.
       await run(c, '2002-05-12');
       expect(await posted()).toEqual({ rent: '2002-05-01', fee: '2002-05-01' });
-      // April was never run: a backfill posts it, and its rent and fee are posted once.
+      // April was never run: a backfill posts it through the unique keys, once, and the markers
+      // keep naming the latest month posted.
       await run(c, '2002-04-20');
-      expect(await posted()).toEqual({ rent: '2002-04-01', fee: '2002-04-01' });
+      expect(await posted()).toEqual({ rent: '2002-05-01', fee: '2002-05-01' });
       expect(await run(c, '2002-04-25')).toMatchObject({ rent_entries: 0, late_fee_entries: 0 });
-      // The marker now names April; May's rerun falls back to the unique keys and posts nothing.
       expect(await run(c, '2002-05-20')).toMatchObject({ rent_entries: 0, late_fee_entries: 0 });
       const kinds = (await entries(c, id)).map((e) => `${e.kind} ${e.from}`).sort();
       expect(kinds).toEqual(['late_fee 2002-04-01', 'late_fee 2002-05-01', 'rent 2002-04-01', 'rent 2002-05-01']);
+      // June goes through the plain insert (the marker names May) and moves the marker on.
+      await run(c, '2002-06-01');
+      expect(await posted()).toEqual({ rent: '2002-06-01', fee: '2002-05-01' });
+    });
+  });
+
+  it('a marker that lags the ledger makes the run fail on the unique key, never post twice', async () => {
+    await rolledBack(async (c) => {
+      const id = await lease(c, { start: '2002-01-01' });
+      await run(c, '2002-05-01');
+      // Only a hand edit as postgres can do this: the trigger moves markers forward only.
+      await c.query(`update public.leases set rent_posted_period = '2002-04-01' where id = $1`, [id]);
+      await actAs(c, 'anon', { claims: { role: 'service_role' } });
+      expect((await attempt(c, `select public.run_rent_charges('2002-05-02')`)).code).toBe('23505');
+      await actAsPostgres(c);
+      expect((await entries(c, id)).filter((e) => e.kind === 'rent')).toHaveLength(1);
     });
   });
 

@@ -98,6 +98,40 @@ describe('audit trail', () => {
     });
   });
 
+  it('a statement of more than 50 entries is audited once per org, and its entries are found from that row', async () => {
+    await rolledBack(async (c) => {
+      // Two orgs with 30 and 31 leases starting in a month no other test uses.
+      const orgs: { id: string; leases: number }[] = [];
+      for (const n of [30, 31]) {
+        const id = (await c.query(`insert into public.organizations (name, slug) values ('Bulk', 'bulk-' || substr(md5(random()::text), 1, 8)) returning id`)).rows[0].id;
+        const property = (await c.query(`insert into public.properties (org_id, name) values ($1, 'P') returning id`, [id])).rows[0].id;
+        await c.query(
+          `with u as (insert into public.units (org_id, property_id, label) select $1, $2, 'U' || i from generate_series(1, $3) i returning id)
+           insert into public.leases (org_id, unit_id, status, start_date, rent_minor) select $1, u.id, 'active', '1980-01-01', 1000 from u`,
+          [id, property, n],
+        );
+        orgs.push({ id, leases: n });
+      }
+      await actAs(c, 'anon', { claims: { role: 'service_role' } });
+      expect((await c.query(`select public.run_rent_charges('1980-03-01') as r`)).rows[0].r.rent_entries).toBe(61);
+      await actAsPostgres(c);
+      for (const org of orgs) {
+        const rows = (
+          await c.query(
+            `select a.record_id, a.action, a.actor_role, a.via, a.old_values, a.new_values,
+                    (select count(*)::int from public.ledger_entries e where e.org_id = a.org_id and e.created_at = a.created_at) as linked
+             from public.audit_log a where a.table_name = 'ledger_entries' and a.org_id = $1`,
+            [org.id],
+          )
+        ).rows;
+        expect(rows).toHaveLength(1);
+        expect(rows[0]).toMatchObject({ action: 'insert', actor_role: 'service_role', via: 'run_rent_charges', old_values: null, linked: org.leases });
+        expect(rows[0].record_id).toMatch(/^bulk:\d+$/);
+        expect(rows[0].new_values).toMatchObject({ bulk: true, entries: org.leases, amount_minor: org.leases * 1000, kinds: { rent: org.leases } });
+      }
+    });
+  });
+
   it('the audit log is append-only, even for postgres', async () => {
     await rolledBack(async (c) => {
       expect((await attempt(c, `update public.audit_log set via = 'x'`)).code).toBe('LT409');

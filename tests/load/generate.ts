@@ -20,7 +20,7 @@ export const MARKER = 'bench-000001';
 
 // Each step is one set-based statement (generate_series), run as postgres with triggers and
 // foreign-key checks off (session_replication_role = replica); the cached columns the triggers
-// would keep (unit_count, balance_minor) are computed in bulk afterwards.
+// would keep (unit_count, balance_minor, rent_posted_period) are computed in bulk afterwards.
 const steps = (o: DatasetOptions): [string, string][] => [
   ['orgs', `
     select setseed(${o.seed});
@@ -88,8 +88,10 @@ const steps = (o: DatasetOptions): [string, string][] => [
       cross join lateral (select (array['open', 'in_progress', 'completed', 'completed', 'completed', 'canceled', 'on_hold', 'completed'])[1 + u.n % 8] as status) s
       where u.n % 2 = 0;`],
   ['balances', `
-    update public.leases l set balance_minor = s.total
-      from (select e.lease_id, sum(e.amount_minor) as total from public.ledger_entries e
+    update public.leases l set balance_minor = s.total, rent_posted_period = s.rent_period
+      from (select e.lease_id, sum(e.amount_minor) as total,
+                   max(date_trunc('month', e.period_start)::date) filter (where e.kind = 'rent') as rent_period
+            from public.ledger_entries e
             where e.org_id in (select id from g_orgs) group by e.lease_id) s
       where l.id = s.lease_id;`],
   ['managers', `
