@@ -152,12 +152,17 @@ async function rentRun(url: string) {
   await db.connect();
   try {
     const cpu = await backendCpu(db);
+    // WAL written is the run's one figure that does not depend on what else the machine does.
+    const walAt = async () => (await db.query('select pg_current_wal_insert_lsn()::text as l')).rows[0].l as string;
     const timed = async (asOf: string) => {
+      const w0 = await walAt();
       const t0 = performance.now();
       const c0 = cpu();
       const r = (await db.query('select public.run_rent_charges($1) as r', [asOf])).rows[0].r;
       const c1 = cpu();
-      return { ...r, ms: performance.now() - t0, cpuMs: c0 === undefined || c1 === undefined ? undefined : c1 - c0 };
+      const ms = performance.now() - t0;
+      const walMb = Number((await db.query('select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) as d', [await walAt(), w0])).rows[0].d) / 1e6;
+      return { ...r, ms, cpuMs: c0 === undefined || c1 === undefined ? undefined : c1 - c0, walMb };
     };
     const active = Number((await db.query(`select count(*) from public.leases where status = 'active'`)).rows[0].count);
     await db.query('begin');
@@ -241,9 +246,10 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
       }
     }
     const rent = await rentRun(database.url);
-    const took = (r: { ms: number; cpuMs?: number }) => `${r.ms.toFixed(0)} ms` + (r.cpuMs === undefined ? '' : ` (CPU ${r.cpuMs.toFixed(0)} ms)`);
+    const took = (r: { ms: number; cpuMs?: number; walMb: number }) =>
+      `${r.ms.toFixed(0)} ms` + (r.cpuMs === undefined ? '' : ` (CPU ${r.cpuMs.toFixed(0)} ms)`) + `, ${r.walMb.toFixed(0)} MB WAL`;
     process.stdout.write(
-      `\nrun_rent_charges over ${rent.active_leases} active leases (wall ms, backend CPU ms): ` +
+      `\nrun_rent_charges over ${rent.active_leases} active leases (wall ms, backend CPU ms, WAL): ` +
         `${rent.first.rent_entries} rent entries in ${took(rent.first)}; ` +
         `rerun ${rent.rerun.rent_entries + rent.rerun.late_fee_entries} new in ${took(rent.rerun)}; ` +
         `late-fee run ${rent.late_fees.late_fee_entries} fees in ${took(rent.late_fees)}; balance mismatches ${rent.balance_mismatches}\n`,
