@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { SignJWT } from 'jose';
@@ -47,6 +48,34 @@ interface Figures {
   errors: number;
   /** CPU this bench process spent per request: what the client side itself costs (fetch vs pg). */
   clientCpuMs: number;
+  /** CPU per request of the stack's process and of every PostgreSQL process (backends, walsender). */
+  stackCpuMs?: number;
+  dbCpuMs?: number;
+}
+
+/** Milliseconds of CPU a process has used so far (0 once it has gone). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs one measurement and adds where the server-side CPU went per request. On a shared 2-core
+ * machine latencies move with everything else; CPU per request says which side the time is on.
+ */
+async function withServerCpu(admin: pg.Client, stackPid: number, measure: () => Promise<Figures>): Promise<Figures> {
+  const dbPids = async () => (await admin.query<{ pid: number }>('select pid from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()')).rows.map((r) => r.pid);
+  const before = new Map((await dbPids()).map((pid) => [pid, processCpuMs(pid)]));
+  const stack0 = processCpuMs(stackPid);
+  const figures = await measure();
+  const stack1 = processCpuMs(stackPid);
+  let db = 0;
+  for (const pid of await dbPids()) db += processCpuMs(pid) - (before.get(pid) ?? 0);
+  return { ...figures, stackCpuMs: (stack1 - stack0) / figures.requests, dbCpuMs: db / figures.requests };
 }
 
 async function run(op: () => Promise<boolean>): Promise<Figures> {
@@ -107,6 +136,7 @@ async function runHttp(opts: { url: string; method?: 'GET' | 'POST'; headers: Re
 export default async function restBench({ stack }: BenchContext): Promise<void> {
   const admin = new pg.Client({ connectionString: stack.DB_URL });
   await admin.connect();
+  const stackPid = Number(stack.PID);
   await admin.query(FIXTURE);
   await admin.query("notify pgrst, 'reload schema'");
   const unitId = (await admin.query(`select id from public.rest_b_units where org_id = '${ORG}' limit 1`)).rows[0].id as number;
@@ -174,23 +204,23 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   ];
   for (const [name, rest, sql] of scenarios) {
     await settle(admin);
-    const viaRest = await rest();
+    const viaRest = await withServerCpu(admin, stackPid, rest);
     await settle(admin);
-    const viaSql = await run(() => sql());
+    const viaSql = await withServerCpu(admin, stackPid, () => run(() => sql()));
     await settle(admin);
-    const viaLogin = await run(() => sql(true));
+    const viaLogin = await withServerCpu(admin, stackPid, () => run(() => sql(true)));
     const ratio = viaRest.p95 / viaSql.p95;
-    rows.push({ scenario: name, path: '/rest/v1', 'req/s': viaRest.rps, 'p50 ms': viaRest.p50, 'p95 ms': viaRest.p95, errors: viaRest.errors, 'client CPU ms/req': viaRest.clientCpuMs });
-    rows.push({ scenario: name, path: 'direct SQL', 'req/s': viaSql.rps, 'p50 ms': viaSql.p50, 'p95 ms': viaSql.p95, errors: viaSql.errors, 'client CPU ms/req': viaSql.clientCpuMs });
-    rows.push({ scenario: name, path: 'direct SQL + role settings', 'req/s': viaLogin.rps, 'p50 ms': viaLogin.p50, 'p95 ms': viaLogin.p95, errors: viaLogin.errors, 'client CPU ms/req': viaLogin.clientCpuMs });
-    rows.push({ scenario: name, path: 'overhead (p95 rest / p95 sql)', 'req/s': viaSql.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaSql.p50, 'p95 ms': ratio, errors: 0, 'client CPU ms/req': '' });
-    rows.push({ scenario: name, path: 'overhead vs SQL + role settings', 'req/s': viaLogin.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaLogin.p50, 'p95 ms': viaRest.p95 / viaLogin.p95, errors: 0, 'client CPU ms/req': '' });
+    rows.push({ scenario: name, path: '/rest/v1', 'req/s': viaRest.rps, 'p50 ms': viaRest.p50, 'p95 ms': viaRest.p95, errors: viaRest.errors, 'client CPU ms/req': viaRest.clientCpuMs, 'stack CPU ms/req': viaRest.stackCpuMs!, 'db CPU ms/req': viaRest.dbCpuMs! });
+    rows.push({ scenario: name, path: 'direct SQL', 'req/s': viaSql.rps, 'p50 ms': viaSql.p50, 'p95 ms': viaSql.p95, errors: viaSql.errors, 'client CPU ms/req': viaSql.clientCpuMs, 'stack CPU ms/req': viaSql.stackCpuMs!, 'db CPU ms/req': viaSql.dbCpuMs! });
+    rows.push({ scenario: name, path: 'direct SQL + role settings', 'req/s': viaLogin.rps, 'p50 ms': viaLogin.p50, 'p95 ms': viaLogin.p95, errors: viaLogin.errors, 'client CPU ms/req': viaLogin.clientCpuMs, 'stack CPU ms/req': viaLogin.stackCpuMs!, 'db CPU ms/req': viaLogin.dbCpuMs! });
+    rows.push({ scenario: name, path: 'overhead (p95 rest / p95 sql)', 'req/s': viaSql.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaSql.p50, 'p95 ms': ratio, errors: 0, 'client CPU ms/req': '', 'stack CPU ms/req': '', 'db CPU ms/req': '' });
+    rows.push({ scenario: name, path: 'overhead vs SQL + role settings', 'req/s': viaLogin.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaLogin.p50, 'p95 ms': viaRest.p95 / viaLogin.p95, errors: 0, 'client CPU ms/req': '', 'stack CPU ms/req': '', 'db CPU ms/req': '' });
     result[name] = { rest: viaRest, sql: viaSql, sqlWithRoleSettings: viaLogin, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
   }
   // What the gateway and the HTTP client cost on their own (an unrouted path), to separate them from /rest/v1.
   await settle(admin);
-  const baseline = await runHttp({ url: `${stack.API_URL}/no-such-service/v1`, headers }, (s) => s === 404);
-  rows.push({ scenario: 'HTTP + gateway only (unrouted path)', path: 'gateway', 'req/s': baseline.rps, 'p50 ms': baseline.p50, 'p95 ms': baseline.p95, errors: baseline.errors, 'client CPU ms/req': baseline.clientCpuMs });
+  const baseline = await withServerCpu(admin, stackPid, () => runHttp({ url: `${stack.API_URL}/no-such-service/v1`, headers }, (s) => s === 404));
+  rows.push({ scenario: 'HTTP + gateway only (unrouted path)', path: 'gateway', 'req/s': baseline.rps, 'p50 ms': baseline.p50, 'p95 ms': baseline.p95, errors: baseline.errors, 'client CPU ms/req': baseline.clientCpuMs, 'stack CPU ms/req': baseline.stackCpuMs!, 'db CPU ms/req': baseline.dbCpuMs! });
   result.gatewayBaseline = baseline;
   printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
   process.stdout.write(`role settings of authenticated: ${roleSettings.map((r) => `${r.k}=${r.v}`).join(', ') || 'none'}\n`);
