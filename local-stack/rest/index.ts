@@ -637,6 +637,13 @@ class Handler {
     // Upserts report whether any row was new (201) or all were updated (200), as PostgREST's
     // pgrst.inserted does; xmax = 0 marks a freshly inserted row version.
     const upsert = (kind === 'create' && prefer.resolution === 'merge-duplicates') || kind === 'upsert';
+    // With no representation asked for (return=minimal, or no preference), PostgREST writes
+    // `RETURNING 1` (QueryBuilder's returningF): the caller needs no SELECT privilege or policy
+    // on the rows it writes, and nothing is built that nobody reads. Upserts still return the
+    // row, for the xmax test that tells 201 from 200.
+    if (!upsert && prefer.return !== 'representation' && prefer.return !== 'headers-only') {
+      mutation = `${mutation.slice(0, mutation.lastIndexOf(' returning '))} returning 1`;
+    }
     const cols = table.columns.map((c) => ident(c.name)).join(', ');
     const source = upsert
       ? `pgrst_raw as (${mutation.replace(/ returning .*$/, ` returning ${ident(alias)}.*, (${ident(alias)}.xmax = 0) as pgrst_is_insert`)}), pgrst_source as (select ${cols} from pgrst_raw)`

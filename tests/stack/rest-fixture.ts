@@ -5,7 +5,7 @@ import { stack } from '../setup/clients.ts';
 /** Tables, functions and policies the /rest/v1 tests own, all named rest_t_*, in `public`. */
 export const FIXTURE_SQL = `
 drop schema if exists rest_t_extra cascade;
-drop table if exists public.rest_t_tags_items, public.rest_t_tags, public.rest_t_items, public.rest_t_orgs, public.rest_t_people, public.rest_t_secret, public.rest_t_many cascade;
+drop table if exists public.rest_t_tags_items, public.rest_t_tags, public.rest_t_items, public.rest_t_orgs, public.rest_t_people, public.rest_t_secret, public.rest_t_many, public.rest_t_dropbox cascade;
 drop function if exists public.rest_t_whoami(), public.rest_t_add(int, int), public.rest_t_echo(json), public.rest_t_items_of(uuid),
   public.rest_t_item_count(), public.rest_t_fail(text), public.rest_t_touch(), public.rest_t_settings(), public.rest_t_leak(), public.rest_t_peek() cascade;
 
@@ -31,6 +31,10 @@ create table public.rest_t_tags_items (item_id int references public.rest_t_item
 create table public.rest_t_secret (id int primary key, s text);
 revoke all on public.rest_t_secret from anon, authenticated;
 create table public.rest_t_many (id int primary key);
+-- Users may drop notes in but not read them back (no select policy).
+create table public.rest_t_dropbox (id serial primary key, note text not null);
+alter table public.rest_t_dropbox enable row level security;
+create policy "rest_t_dropbox: users can insert" on public.rest_t_dropbox for insert to authenticated with check (true);
 
 alter table public.rest_t_items enable row level security;
 create policy "rest_t_items: staff can select own org" on public.rest_t_items for select to authenticated

@@ -308,6 +308,17 @@ describe('writes', () => {
     expect(minimal.data).toBeNull();
   });
 
+  it('return=minimal needs no select policy on the written row; asking for it back does (PostgREST writes RETURNING 1)', async () => {
+    const minimal = await managerA.from('rest_t_dropbox').insert({ note: 'for the office' });
+    expect(minimal.error).toBeNull();
+    expect(minimal.status).toBe(201);
+    const represent = await managerA.from('rest_t_dropbox').insert({ note: 'and back' }).select();
+    expect(represent.status).toBe(403);
+    expect(represent.error?.code).toBe('42501');
+    const { rows } = await client.query('select note from public.rest_t_dropbox order by id');
+    expect(rows.map((r) => r.note)).toEqual(['for the office']);
+  });
+
   it('returns Location with return=headers-only', async () => {
     const res = await raw('/rest_t_people', {
       method: 'POST',
