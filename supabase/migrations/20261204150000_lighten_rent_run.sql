@@ -114,10 +114,15 @@ begin
   perform pg_advisory_xact_lock(hashtext('lintel.run_rent_charges'));
   perform set_config('lintel.via', 'run_rent_charges', true);
 
-  -- One statement, so the ledger's statement triggers (balance, audit, broadcast) fire once.
+  -- One statement each for rent and late fees, so the ledger's statement triggers (balance,
+  -- audit, broadcast) fire once per kind. `due` holds the entries to post, in key order so
+  -- index writes walk each org's part of the indexes once instead of a random page per row.
   with due as materialized (
-    select l.org_id, l.id as lease_id, l.currency, l.rent_posted_period as marker, c.first_day, c.last_day,
-           greatest(1, round(l.rent_minor * (c.last_day - c.first_day + 1)::numeric / v_days))::bigint as amount
+    select l.org_id, l.id as lease_id, 'rent' as kind,
+           greatest(1, round(l.rent_minor * (c.last_day - c.first_day + 1)::numeric / v_days))::bigint as amount_minor,
+           l.currency, c.first_day as effective_date, c.first_day as period_start, c.last_day as period_end,
+           'Rent ' || v_period as description, 'rent:' || l.id || ':' || v_period as idempotency_key,
+           l.rent_posted_period as marker
     from public.leases l
     cross join lateral (
       select greatest(l.start_date, v_start) as first_day,
@@ -127,32 +132,20 @@ begin
       and l.start_date <= as_of
       and (l.end_date is null or l.end_date >= v_start)
       and l.rent_posted_period is distinct from v_start
-    -- In key order, so index writes walk each org's part of the indexes once instead of
-    -- touching a random page per row.
     order by l.org_id, l.id
   ),
   -- The lease's latest posted rent is for an earlier month: this month's is not there yet.
   plain as (
-    insert into public.ledger_entries (
-      org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end,
-      description, idempotency_key
-    )
-    select d.org_id, d.lease_id, 'rent', d.amount, d.currency, d.first_day, d.first_day, d.last_day,
-           'Rent ' || v_period, 'rent:' || d.lease_id || ':' || v_period
-    from due d
-    where d.marker < v_start
+    insert into public.ledger_entries (org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key)
+    select org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key
+    from due where marker < v_start
     returning 1
   ),
   -- Never charged, or charged for a later month (this run is a backfill): the key decides.
   checked as (
-    insert into public.ledger_entries (
-      org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end,
-      description, idempotency_key
-    )
-    select d.org_id, d.lease_id, 'rent', d.amount, d.currency, d.first_day, d.first_day, d.last_day,
-           'Rent ' || v_period, 'rent:' || d.lease_id || ':' || v_period
-    from due d
-    where d.marker is null or d.marker > v_start
+    insert into public.ledger_entries (org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key)
+    select org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key
+    from due where marker is null or marker > v_start
     on conflict (org_id, idempotency_key) do nothing
     returning 1
   )
@@ -161,8 +154,11 @@ begin
   -- Late fees, split the same way on their own marker: the leases charged this period that
   -- still owe once the grace days have passed.
   with due as materialized (
-    select l.org_id, l.id as lease_id, l.currency, l.late_fee_minor, l.late_fee_posted_period as marker,
-           greatest(l.start_date, v_start) as first_day, least(coalesce(l.end_date, v_end), v_end) as last_day
+    select l.org_id, l.id as lease_id, 'late_fee' as kind, l.late_fee_minor as amount_minor, l.currency,
+           as_of as effective_date, greatest(l.start_date, v_start) as period_start,
+           least(coalesce(l.end_date, v_end), v_end) as period_end,
+           'Late fee ' || v_period as description, 'late:' || l.id || ':' || v_period as idempotency_key,
+           l.late_fee_posted_period as marker
     from public.leases l
     where l.status = 'active'
       and l.late_fee_minor > 0
@@ -174,25 +170,15 @@ begin
     order by l.org_id, l.id
   ),
   plain as (
-    insert into public.ledger_entries (
-      org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end,
-      description, idempotency_key
-    )
-    select d.org_id, d.lease_id, 'late_fee', d.late_fee_minor, d.currency, as_of, d.first_day, d.last_day,
-           'Late fee ' || v_period, 'late:' || d.lease_id || ':' || v_period
-    from due d
-    where d.marker < v_start
+    insert into public.ledger_entries (org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key)
+    select org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key
+    from due where marker < v_start
     returning 1
   ),
   checked as (
-    insert into public.ledger_entries (
-      org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end,
-      description, idempotency_key
-    )
-    select d.org_id, d.lease_id, 'late_fee', d.late_fee_minor, d.currency, as_of, d.first_day, d.last_day,
-           'Late fee ' || v_period, 'late:' || d.lease_id || ':' || v_period
-    from due d
-    where d.marker is null or d.marker > v_start
+    insert into public.ledger_entries (org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key)
+    select org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key
+    from due where marker is null or marker > v_start
     on conflict (org_id, idempotency_key) do nothing
     returning 1
   )
