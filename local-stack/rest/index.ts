@@ -534,7 +534,7 @@ class Handler {
       if (!table.deletable) throw fromPg({ code: '42809', message: `cannot delete from view "${table.name}"` }, true);
       const sel = buildSelect(select, table, alias, p, levels, '', opts);
       const where = whereSql(top, alias, new Params(), sel.embeds, table) ? whereSql(top, alias, p, sel.embeds, table) : '';
-      const mutation = `delete from ${from} as ${ident(alias)} ${where} returning ${ident(alias)}.*`;
+      const mutation = `delete from ${from} as ${ident(alias)} ${where}`;
       return this.mutationPlan(mutation, select, table, p, levels, opts, prefer, media, 'delete');
     }
 
@@ -554,7 +554,7 @@ class Handler {
       const sel = buildSelect(select, table, alias, new Params(), levels, '', { ...opts, counter: { n: 0 } });
       const where = whereSql(top, alias, p, sel.embeds, table);
       const set = cols.map((c) => `${ident(c)} = pgrst_body.${ident(c)}`).join(', ');
-      const mutation = `update ${from} as ${ident(alias)} set ${set} from (select * from json_to_record(${bodyParam}::json) as _(${recordDef})) as pgrst_body ${where} returning ${ident(alias)}.*`;
+      const mutation = `update ${from} as ${ident(alias)} set ${set} from (select * from json_to_record(${bodyParam}::json) as _(${recordDef})) as pgrst_body ${where}`;
       return this.mutationPlan(mutation, select, table, p, levels, opts, prefer, media, 'update');
     }
 
@@ -605,9 +605,8 @@ class Handler {
     const bodyParam = p.add(JSON.stringify(rows));
     let insert: string;
     if (cols.length === 0) {
-      insert = `insert into ${from} as ${ident(alias)} select from json_array_elements(${bodyParam}::json)${conflict} returning ${ident(alias)}.*`;
       // `insert ... select` without columns inserts one row of defaults per element.
-      insert = `insert into ${from} as ${ident(alias)} (${table.columns.filter((c) => !c.generated).slice(0, 1).map((c) => ident(c.name)).join(', ')}) select ${table.columns.filter((c) => !c.generated).slice(0, 1).map((c) => c.default ?? 'null').join(', ')} from json_array_elements(${bodyParam}::json)${conflict} returning ${ident(alias)}.*`;
+      insert = `insert into ${from} as ${ident(alias)} (${table.columns.filter((c) => !c.generated).slice(0, 1).map((c) => ident(c.name)).join(', ')}) select ${table.columns.filter((c) => !c.generated).slice(0, 1).map((c) => c.default ?? 'null').join(', ')} from json_array_elements(${bodyParam}::json)${conflict}`;
     } else if (prefer.missing === 'default') {
       prefer.applied.push('missing=default');
       // Defaults are evaluated for every row, as PostgREST's default record does (a sequence
@@ -615,14 +614,15 @@ class Handler {
       const withDefault = cols.filter((c) => table.colMap.get(c)!.default !== null);
       const exprs = cols.map((c, i) => (withDefault.includes(c) ? `case when pgrst_el ? ${lit(c)} then pgrst_rec.${ident(c)} else pgrst_def.${ident(`d${i}`)} end` : `pgrst_rec.${ident(c)}`));
       const defs = withDefault.length ? `, lateral (select ${cols.map((c, i) => (withDefault.includes(c) ? `${table.colMap.get(c)!.default} as ${ident(`d${i}`)}` : null)).filter(Boolean).join(', ')}, pgrst_el as pgrst_row offset 0) as pgrst_def` : '';
-      insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${exprs.join(', ')} from jsonb_array_elements(${bodyParam}::jsonb) as pgrst_el, lateral jsonb_populate_record(null::${from}, pgrst_el) as pgrst_rec${defs}${conflict} returning ${ident(alias)}.*`;
+      insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${exprs.join(', ')} from jsonb_array_elements(${bodyParam}::jsonb) as pgrst_el, lateral jsonb_populate_record(null::${from}, pgrst_el) as pgrst_rec${defs}${conflict}`;
     } else {
       const recordDef = cols.map((c) => `${ident(c)} ${table.colMap.get(c)!.type}`).join(', ');
-      insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${cols.map((c) => `pgrst_body.${ident(c)}`).join(', ')} from json_to_recordset(${bodyParam}::json) as pgrst_body(${recordDef})${conflict} returning ${ident(alias)}.*`;
+      insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${cols.map((c) => `pgrst_body.${ident(c)}`).join(', ')} from json_to_recordset(${bodyParam}::json) as pgrst_body(${recordDef})${conflict}`;
     }
     return this.mutationPlan(insert, select, table, p, levels, opts, prefer, media, kind);
   }
 
+  /** Wraps an INSERT / UPDATE / DELETE (given without RETURNING) in PostgREST's response statement. */
   private mutationPlan(
     mutation: string, select: SelectItem[], table: Table, p: Params, levels: Levels, opts: BuildOptions,
     prefer: Prefer, media: Media, kind: Plan['kind'],
@@ -641,13 +641,13 @@ class Handler {
     // `RETURNING 1` (QueryBuilder's returningF): the caller needs no SELECT privilege or policy
     // on the rows it writes, and nothing is built that nobody reads. Upserts still return the
     // row, for the xmax test that tells 201 from 200.
-    if (!upsert && prefer.return !== 'representation' && prefer.return !== 'headers-only') {
-      mutation = `${mutation.slice(0, mutation.lastIndexOf(' returning '))} returning 1`;
-    }
+    const returning = upsert
+      ? `${ident(alias)}.*, (${ident(alias)}.xmax = 0) as pgrst_is_insert`
+      : prefer.return === 'representation' || prefer.return === 'headers-only' ? `${ident(alias)}.*` : '1';
     const cols = table.columns.map((c) => ident(c.name)).join(', ');
     const source = upsert
-      ? `pgrst_raw as (${mutation.replace(/ returning .*$/, ` returning ${ident(alias)}.*, (${ident(alias)}.xmax = 0) as pgrst_is_insert`)}), pgrst_source as (select ${cols} from pgrst_raw)`
-      : `pgrst_source as (${mutation})`;
+      ? `pgrst_raw as (${mutation} returning ${returning}), pgrst_source as (select ${cols} from pgrst_raw)`
+      : `pgrst_source as (${mutation} returning ${returning})`;
     const inserted = upsert ? '(select count(*) from pgrst_raw where pgrst_is_insert)' : 'null';
     const sql = `with ${source} select '' as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${represent ? bodyExpr(media) : "''"} as body, ${location} as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status, ${inserted} as inserted from (${inner}) _postgrest_t`;
     return { sql, values: p.values, readOnly: false, media, kind, table: table.name, offset: 0, hasLimit: false, countSql: prefer.count ? 'affected' : undefined };
