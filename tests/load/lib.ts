@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type pg from 'pg';
@@ -10,6 +10,20 @@ export interface BenchContext {
 }
 
 export type Bench = (ctx: BenchContext) => Promise<void>;
+
+/**
+ * Milliseconds of CPU a local process has used so far (utime + stime from /proc, 100 ticks a
+ * second), or undefined when it is gone or not on this machine. On a shared machine wall time
+ * also counts other work; CPU time only the process's own.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The q-th percentile (0–100) of a list of numbers, nearest-rank. */
 export function percentile(values: number[], q: number): number {

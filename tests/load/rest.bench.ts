@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { SignJWT } from 'jose';
-import { percentile, printTable, settle, writeResult, type BenchContext } from './lib.ts';
+import { percentile, printTable, processCpuMs, settle, writeResult, type BenchContext } from './lib.ts';
 
 // /rest/v1 against the same SQL over a direct connection, 16 concurrent clients: a typical
 // dashboard read (a page of leases with their unit embedded and an exact count) and a
@@ -53,28 +52,19 @@ interface Figures {
   dbCpuMs?: number;
 }
 
-/** Milliseconds of CPU a process has used so far (0 once it has gone). */
-function processCpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * Runs one measurement and adds where the server-side CPU went per request. On a shared 2-core
  * machine latencies move with everything else; CPU per request says which side the time is on.
  */
 async function withServerCpu(admin: pg.Client, stackPid: number, measure: () => Promise<Figures>): Promise<Figures> {
   const dbPids = async () => (await admin.query<{ pid: number }>('select pid from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()')).rows.map((r) => r.pid);
-  const before = new Map((await dbPids()).map((pid) => [pid, processCpuMs(pid)]));
-  const stack0 = processCpuMs(stackPid);
+  const cpu = (pid: number) => processCpuMs(pid) ?? 0;
+  const before = new Map((await dbPids()).map((pid) => [pid, cpu(pid)]));
+  const stack0 = cpu(stackPid);
   const figures = await measure();
-  const stack1 = processCpuMs(stackPid);
+  const stack1 = cpu(stackPid);
   let db = 0;
-  for (const pid of await dbPids()) db += processCpuMs(pid) - (before.get(pid) ?? 0);
+  for (const pid of await dbPids()) db += cpu(pid) - (before.get(pid) ?? 0);
   return { ...figures, stackCpuMs: (stack1 - stack0) / figures.requests, dbCpuMs: db / figures.requests };
 }
 
@@ -181,6 +171,10 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   };
 
   const rows: Record<string, string | number>[] = [];
+  const row = (scenario: string, path: string, f: Figures) => ({
+    scenario, path, 'req/s': f.rps, 'p50 ms': f.p50, 'p95 ms': f.p95, errors: f.errors,
+    'client CPU ms/req': f.clientCpuMs, 'stack CPU ms/req': f.stackCpuMs ?? '', 'db CPU ms/req': f.dbCpuMs ?? '',
+  });
   const result: Record<string, unknown> = { clients: CLIENTS, seconds: SECONDS };
   const scenarios: [string, () => Promise<Figures>, (asLogin?: boolean) => Promise<boolean>][] = [
     [
@@ -210,9 +204,9 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
     await settle(admin);
     const viaLogin = await withServerCpu(admin, stackPid, () => run(() => sql(true)));
     const ratio = viaRest.p95 / viaSql.p95;
-    rows.push({ scenario: name, path: '/rest/v1', 'req/s': viaRest.rps, 'p50 ms': viaRest.p50, 'p95 ms': viaRest.p95, errors: viaRest.errors, 'client CPU ms/req': viaRest.clientCpuMs, 'stack CPU ms/req': viaRest.stackCpuMs!, 'db CPU ms/req': viaRest.dbCpuMs! });
-    rows.push({ scenario: name, path: 'direct SQL', 'req/s': viaSql.rps, 'p50 ms': viaSql.p50, 'p95 ms': viaSql.p95, errors: viaSql.errors, 'client CPU ms/req': viaSql.clientCpuMs, 'stack CPU ms/req': viaSql.stackCpuMs!, 'db CPU ms/req': viaSql.dbCpuMs! });
-    rows.push({ scenario: name, path: 'direct SQL + role settings', 'req/s': viaLogin.rps, 'p50 ms': viaLogin.p50, 'p95 ms': viaLogin.p95, errors: viaLogin.errors, 'client CPU ms/req': viaLogin.clientCpuMs, 'stack CPU ms/req': viaLogin.stackCpuMs!, 'db CPU ms/req': viaLogin.dbCpuMs! });
+    rows.push(row(name, '/rest/v1', viaRest));
+    rows.push(row(name, 'direct SQL', viaSql));
+    rows.push(row(name, 'direct SQL + role settings', viaLogin));
     rows.push({ scenario: name, path: 'overhead (p95 rest / p95 sql)', 'req/s': viaSql.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaSql.p50, 'p95 ms': ratio, errors: 0, 'client CPU ms/req': '', 'stack CPU ms/req': '', 'db CPU ms/req': '' });
     rows.push({ scenario: name, path: 'overhead vs SQL + role settings', 'req/s': viaLogin.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaLogin.p50, 'p95 ms': viaRest.p95 / viaLogin.p95, errors: 0, 'client CPU ms/req': '', 'stack CPU ms/req': '', 'db CPU ms/req': '' });
     result[name] = { rest: viaRest, sql: viaSql, sqlWithRoleSettings: viaLogin, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
@@ -220,7 +214,7 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   // What the gateway and the HTTP client cost on their own (an unrouted path), to separate them from /rest/v1.
   await settle(admin);
   const baseline = await withServerCpu(admin, stackPid, () => runHttp({ url: `${stack.API_URL}/no-such-service/v1`, headers }, (s) => s === 404));
-  rows.push({ scenario: 'HTTP + gateway only (unrouted path)', path: 'gateway', 'req/s': baseline.rps, 'p50 ms': baseline.p50, 'p95 ms': baseline.p95, errors: baseline.errors, 'client CPU ms/req': baseline.clientCpuMs, 'stack CPU ms/req': baseline.stackCpuMs!, 'db CPU ms/req': baseline.dbCpuMs! });
+  rows.push(row('HTTP + gateway only (unrouted path)', 'gateway', baseline));
   result.gatewayBaseline = baseline;
   printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
   process.stdout.write(`role settings of authenticated: ${roleSettings.map((r) => `${r.k}=${r.v}`).join(', ') || 'none'}\n`);

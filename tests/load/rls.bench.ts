@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { DEFAULT_DATASET, generateDataset } from './generate.ts';
-import { percentile, settle, writeResult, type BenchContext } from './lib.ts';
+import { percentile, processCpuMs, settle, writeResult, type BenchContext } from './lib.ts';
 
 // RLS cost of the dashboard's main queries, measured as PostgREST runs them: one transaction
 // per request, settings by set_config (role, JWT claims, the role's own settings), then the
@@ -131,20 +130,10 @@ async function measurePair(url: string, mode: Mode, query: string, target: Who, 
   }
 }
 
-/**
- * CPU the backend has used so far (ms), when the database runs on this machine: on a shared
- * machine wall time also counts other work, CPU time only the run's own.
- */
+/** CPU the connection's backend has used so far (ms), when the database runs on this machine. */
 async function backendCpu(db: pg.Client): Promise<() => number | undefined> {
   const pid = (await db.query('select pg_backend_pid() as pid')).rows[0].pid as number;
-  return () => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-    } catch {
-      return undefined;
-    }
-  };
+  return () => processCpuMs(pid);
 }
 
 async function rentRun(url: string) {
