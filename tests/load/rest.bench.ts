@@ -8,6 +8,9 @@ import { percentile, printTable, processCpuMs, settle, writeResult, type BenchCo
 // single-row insert, both as a signed-in manager under RLS.
 const CLIENTS = 16;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+// Unrecorded load before each measurement, so both paths are measured in steady state: not the
+// stack's JIT compiling its request path, the pools opening connections, statements being prepared.
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const ORG = '00000000-0000-4000-c000-000000000001';
 
 const FIXTURE = `
@@ -68,10 +71,10 @@ async function withServerCpu(admin: pg.Client, stackPid: number, measure: () => 
   return { ...figures, stackCpuMs: (stack1 - stack0) / figures.requests, dbCpuMs: db / figures.requests };
 }
 
-async function run(op: () => Promise<boolean>): Promise<Figures> {
+async function run(op: () => Promise<boolean>, seconds = SECONDS): Promise<Figures> {
   const latencies: number[] = [];
   let errors = 0;
-  const end = performance.now() + SECONDS * 1000;
+  const end = performance.now() + seconds * 1000;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   await Promise.all(
@@ -100,13 +103,13 @@ async function run(op: () => Promise<boolean>): Promise<Figures> {
  * raw HTTP/1.1 client spends about as little as pg does. Every response's own latency is kept
  * (autocannon's histogram has no p95), so p50 / p95 are computed exactly as for the SQL side.
  */
-async function runHttp(opts: { url: string; method?: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, ok: (status: number) => boolean): Promise<Figures> {
+async function runHttp(opts: { url: string; method?: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, ok: (status: number) => boolean, seconds = SECONDS): Promise<Figures> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    autocannon({ ...opts, connections: CLIENTS, duration: SECONDS }, (err, r) => (err ? reject(err) : resolve(r)))
+    autocannon({ ...opts, connections: CLIENTS, duration: seconds }, (err, r) => (err ? reject(err) : resolve(r)))
       .on('response', (_client, status, _bytes, ms) => {
         latencies.push(ms);
         if (!ok(status)) errors++;
@@ -176,10 +179,10 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
     'client CPU ms/req': f.clientCpuMs, 'stack CPU ms/req': f.stackCpuMs ?? '', 'db CPU ms/req': f.dbCpuMs ?? '',
   });
   const result: Record<string, unknown> = { clients: CLIENTS, seconds: SECONDS };
-  const scenarios: [string, () => Promise<Figures>, (asLogin?: boolean) => Promise<boolean>][] = [
+  const scenarios: [string, (seconds?: number) => Promise<Figures>, (asLogin?: boolean) => Promise<boolean>][] = [
     [
       'dashboard read (embed + exact count)',
-      () => runHttp({ url: readUrl, headers: { ...headers, prefer: 'count=exact' } }, (s) => s === 200 || s === 206),
+      (seconds) => runHttp({ url: readUrl, headers: { ...headers, prefer: 'count=exact' } }, (s) => s === 200 || s === 206, seconds),
       (asLogin) => direct(async (c) => {
         await c.query({ name: 'b_read', text: READ_SQL, values: [ORG] });
         await c.query({ name: 'b_count', text: COUNT_SQL, values: [ORG] });
@@ -187,22 +190,24 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
     ],
     [
       'single-row insert',
-      () => runHttp({
+      (seconds) => runHttp({
         url: `${stack.API_URL}/rest/v1/rest_b_leases`,
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', prefer: 'return=minimal' },
         body: JSON.stringify({ org_id: ORG, unit_id: unitId, rent: 1234 }),
-      }, (s) => s === 201),
+      }, (s) => s === 201, seconds),
       (asLogin) => direct((c) => c.query({ name: 'b_insert', text: INSERT_SQL, values: [ORG, unitId, 1234] }), asLogin),
     ],
   ];
+  const measure = async (go: (seconds?: number) => Promise<Figures>) => {
+    await go(WARMUP_SECONDS);
+    await settle(admin);
+    return withServerCpu(admin, stackPid, () => go());
+  };
   for (const [name, rest, sql] of scenarios) {
-    await settle(admin);
-    const viaRest = await withServerCpu(admin, stackPid, rest);
-    await settle(admin);
-    const viaSql = await withServerCpu(admin, stackPid, () => run(() => sql()));
-    await settle(admin);
-    const viaLogin = await withServerCpu(admin, stackPid, () => run(() => sql(true)));
+    const viaRest = await measure(rest);
+    const viaSql = await measure((seconds) => run(() => sql(), seconds));
+    const viaLogin = await measure((seconds) => run(() => sql(true), seconds));
     const ratio = viaRest.p95 / viaSql.p95;
     rows.push(row(name, '/rest/v1', viaRest));
     rows.push(row(name, 'direct SQL', viaSql));
@@ -212,8 +217,7 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
     result[name] = { rest: viaRest, sql: viaSql, sqlWithRoleSettings: viaLogin, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
   }
   // What the gateway and the HTTP client cost on their own (an unrouted path), to separate them from /rest/v1.
-  await settle(admin);
-  const baseline = await withServerCpu(admin, stackPid, () => runHttp({ url: `${stack.API_URL}/no-such-service/v1`, headers }, (s) => s === 404));
+  const baseline = await measure((seconds) => runHttp({ url: `${stack.API_URL}/no-such-service/v1`, headers }, (s) => s === 404, seconds));
   rows.push(row('HTTP + gateway only (unrouted path)', 'gateway', baseline));
   result.gatewayBaseline = baseline;
   printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
