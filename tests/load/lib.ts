@@ -25,6 +25,20 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * Milliseconds a local process has run on a CPU so far, from the scheduler's nanosecond counter
+ * (/proc/<pid>/schedstat), or undefined when it is gone or not on this machine. Fine enough to
+ * time one sub-millisecond statement on its backend, where the 10 ms ticks of /proc/<pid>/stat
+ * are not. Time spent waiting for a CPU is not counted.
+ */
+export function processRunMs(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The q-th percentile (0–100) of a list of numbers, nearest-rank. */
 export function percentile(values: number[], q: number): number {
   if (!values.length) return Number.NaN;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DEFAULT_DATASET, generateDataset } from './generate.ts';
-import { percentile, processCpuMs, settle, writeResult, type BenchContext } from './lib.ts';
+import { percentile, processRunMs, settle, writeResult, type BenchContext } from './lib.ts';
 
 // RLS cost of the dashboard's main queries, measured as PostgREST runs them: one transaction
 // per request, settings by set_config (role, JWT claims, the role's own settings), then the
@@ -75,20 +75,32 @@ async function requestSettings(db: pg.Client, who: Who | null, roleSettings: [st
   await db.query(`select ${pairs.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, params);
 }
 
-/** Milliseconds of the statement alone, one transaction per request. */
-async function timed(db: pg.Client, who: Who | null, sql: string, params: unknown[], roleSettings: [string, string][]): Promise<number> {
+/**
+ * Milliseconds of the statement alone, one transaction per request: as the client waited for it,
+ * and as its backend ran on a CPU (when the database is on this machine). The backend is idle
+ * between statements, so its CPU over the statement is the statement's own work: time spent
+ * waiting for a core, the client and the network are left out. (On a VM that does not report
+ * steal time, the host's contention still shows in it.)
+ */
+async function timed(
+  db: pg.Client, backendPid: number, who: Who | null, sql: string, params: unknown[], roleSettings: [string, string][],
+): Promise<{ ms: number; cpuMs?: number }> {
   await db.query('begin');
   await requestSettings(db, who, roleSettings);
+  const c0 = processRunMs(backendPid);
   const t0 = performance.now();
   await db.query(sql, params);
   const ms = performance.now() - t0;
+  const c1 = processRunMs(backendPid);
   await db.query('commit');
-  return ms;
+  return { ms, cpuMs: c0 === undefined || c1 === undefined ? undefined : c1 - c0 };
 }
 
 interface Cell {
   p50: number;
   p95: number;
+  /** Median backend CPU of the statement, ms (undefined for a remote database). */
+  cpu?: number;
   plan: string;
 }
 
@@ -97,9 +109,10 @@ interface Cell {
  * connections, samples alternating so both see the same machine load.
  */
 async function measurePair(url: string, mode: Mode, query: string, target: Who, other: Who, monthStart: string, roleSettings: [string, string][]) {
-  const sides = [true, false].map((rls) => ({ rls, db: new pg.Client({ connectionString: url }), times: [] as number[], plan: '' }));
+  const sides = [true, false].map((rls) => ({ rls, db: new pg.Client({ connectionString: url }), pid: 0, times: [] as number[], cpus: [] as number[], plan: '' }));
   await Promise.all(sides.map((s) => s.db.connect()));
   try {
+    for (const s of sides) s.pid = (await s.db.query('select pg_backend_pid() as pid')).rows[0].pid as number;
     const sql = QUERIES[query]!;
     const as = (rls: boolean, w: Who) => (rls ? w : null);
     const exec = (w: Who) => (mode === 'fresh' ? { text: sql, params: [w.org, monthStart] } : { text: `execute q('${w.org}', '${monthStart}')`, params: [] });
@@ -108,12 +121,14 @@ async function measurePair(url: string, mode: Mode, query: string, target: Who, 
       const warm = mode === 'prepared' ? target : other;
       for (const s of sides) {
         await s.db.query(`prepare q(uuid, date) as ${sql}`);
-        for (let i = 0; i < WARMUP; i++) await timed(s.db, as(s.rls, warm), exec(warm).text, exec(warm).params, roleSettings);
+        for (let i = 0; i < WARMUP; i++) await timed(s.db, s.pid, as(s.rls, warm), exec(warm).text, exec(warm).params, roleSettings);
       }
     }
     for (let i = 0; i < SAMPLES; i++) {
       for (const s of i % 2 ? [...sides].reverse() : sides) {
-        s.times.push(await timed(s.db, as(s.rls, target), exec(target).text, exec(target).params, roleSettings));
+        const t = await timed(s.db, s.pid, as(s.rls, target), exec(target).text, exec(target).params, roleSettings);
+        s.times.push(t.ms);
+        if (t.cpuMs !== undefined) s.cpus.push(t.cpuMs);
       }
     }
     for (const s of sides) {
@@ -123,7 +138,9 @@ async function measurePair(url: string, mode: Mode, query: string, target: Who, 
       s.plan = (await s.db.query(stmt, mode === 'fresh' ? [target.org, monthStart] : [])).rows.map((r) => r['QUERY PLAN']).join('\n');
       await s.db.query('commit');
     }
-    const cell = (s: (typeof sides)[number]): Cell => ({ p50: percentile(s.times, 50), p95: percentile(s.times, 95), plan: s.plan });
+    const cell = (s: (typeof sides)[number]): Cell => ({
+      p50: percentile(s.times, 50), p95: percentile(s.times, 95), cpu: s.cpus.length ? percentile(s.cpus, 50) : undefined, plan: s.plan,
+    });
     return { rls: cell(sides[0]!), bypass: cell(sides[1]!) };
   } finally {
     await Promise.all(sides.map((s) => s.db.end()));
@@ -133,7 +150,7 @@ async function measurePair(url: string, mode: Mode, query: string, target: Who, 
 /** CPU the connection's backend has used so far (ms), when the database runs on this machine. */
 async function backendCpu(db: pg.Client): Promise<() => number | undefined> {
   const pid = (await db.query('select pg_backend_pid() as pid')).rows[0].pid as number;
-  return () => processCpuMs(pid);
+  return () => processRunMs(pid);
 }
 
 async function rentRun(url: string) {
@@ -219,7 +236,9 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
     process.stdout.write(`Orgs: large ${large.units} units, median ${median.units} units. Role settings for authenticated: ${JSON.stringify(roleSettings)}\n`);
 
     const rows: Record<string, unknown>[] = [];
-    process.stdout.write(`\n${'query'.padEnd(18)} ${'org'.padEnd(7)} ${'mode'.padEnd(25)} ${'RLS p50/p95 ms'.padEnd(18)} ${'bypass p50/p95 ms'.padEnd(18)} ratio\n`);
+    // ratio: p50 through RLS / p50 bypassed (the target). CPU: the median statement's backend
+    // CPU on each side and their ratio: whether a gap is the database's own work or waiting.
+    process.stdout.write(`\n${'query'.padEnd(18)} ${'org'.padEnd(7)} ${'mode'.padEnd(25)} ${'RLS p50/p95 ms'.padEnd(18)} ${'bypass p50/p95 ms'.padEnd(18)} ratio  ${'CPU ms RLS/bypass'.padEnd(18)} CPU ratio\n`);
     for (const query of Object.keys(QUERIES)) {
       for (const [target, other] of [
         [large, median],
@@ -228,9 +247,15 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
         for (const mode of ['fresh', 'prepared', 'prepared after other org'] as Mode[]) {
           const { rls: withRls, bypass } = await measurePair(database.url, mode, query, target, other, monthStart, roleSettings);
           const ratio = withRls.p50 / bypass.p50;
-          rows.push({ query, org: target.label, units: target.units, mode, rls: { p50: withRls.p50, p95: withRls.p95 }, bypass: { p50: bypass.p50, p95: bypass.p95 }, ratio, plan: withRls.plan, bypassPlan: bypass.plan });
+          const cpuRatio = withRls.cpu !== undefined && bypass.cpu !== undefined ? withRls.cpu / bypass.cpu : undefined;
+          rows.push({
+            query, org: target.label, units: target.units, mode,
+            rls: { p50: withRls.p50, p95: withRls.p95, cpu: withRls.cpu }, bypass: { p50: bypass.p50, p95: bypass.p95, cpu: bypass.cpu },
+            ratio, cpuRatio, plan: withRls.plan, bypassPlan: bypass.plan,
+          });
           const f = (x: { p50: number; p95: number }) => `${x.p50.toFixed(2)} / ${x.p95.toFixed(2)}`.padEnd(18);
-          process.stdout.write(`${query.padEnd(18)} ${target.label.padEnd(7)} ${mode.padEnd(25)} ${f(withRls)} ${f(bypass)} ${ratio.toFixed(2)}\n`);
+          const cpu = cpuRatio === undefined ? '' : `${`${withRls.cpu!.toFixed(2)} / ${bypass.cpu!.toFixed(2)}`.padEnd(18)} ${cpuRatio.toFixed(2)}`;
+          process.stdout.write(`${query.padEnd(18)} ${target.label.padEnd(7)} ${mode.padEnd(25)} ${f(withRls)} ${f(bypass)} ${ratio.toFixed(2).padEnd(6)} ${cpu}\n`);
         }
       }
     }
@@ -244,6 +269,11 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
         `late-fee run ${rent.late_fees.late_fee_entries} fees in ${took(rent.late_fees)}; balance mismatches ${rent.balance_mismatches}\n`,
     );
     const worst = Math.max(...rows.map((r) => r.ratio as number));
-    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings, rows, rentRun: rent, worstRatio: worst });
-    process.stdout.write(`Worst ratio ${worst.toFixed(2)}. Results and EXPLAIN plans: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    const cpuRatios = rows.map((r) => r.cpuRatio).filter((x): x is number => x !== undefined);
+    const worstCpu = cpuRatios.length ? Math.max(...cpuRatios) : undefined;
+    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings, rows, rentRun: rent, worstRatio: worst, worstCpuRatio: worstCpu });
+    process.stdout.write(
+      `Worst ratio ${worst.toFixed(2)}${worstCpu === undefined ? '' : ` (backend CPU: ${worstCpu.toFixed(2)})`}. ` +
+        `Results and EXPLAIN plans: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+    );
 }
