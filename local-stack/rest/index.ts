@@ -892,7 +892,11 @@ class Handler {
         UNLOCK_ALL,
         { name: `pgrst_settings_${settings.length / 2}`, text: settingsSql(settings.length / 2), values: settings },
       ];
-      if (config.preRequest) steps.push({ text: `select ${config.preRequest.split('.').map(ident).join('.')}()` });
+      if (config.preRequest) {
+        // Prepared like every other statement (PostgREST prepares its pre-request call too).
+        const text = `select ${config.preRequest.split('.').map(ident).join('.')}()`;
+        steps.push({ name: this.statementName(text), text });
+      }
       const mainStep = steps.length;
       if (plan.media.kind !== 'plan') steps.push({ name: this.statementName(plan.sql), text: plan.sql, values: plan.values, rows: true });
       if (!checksAfter) steps.push(rollback ? ROLLBACK : COMMIT);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { rolledBack } from './db.ts';
+import { actAs, rolledBack } from './db.ts';
 
 // The schemas PostgREST serves, from the same config.toml the CLI and the local stack read.
 const config = parse(readFileSync(path.join(import.meta.dirname, '../../supabase/config.toml'), 'utf8')) as { api: { schemas: string[] } };
@@ -109,14 +109,17 @@ describe('catalog', () => {
     expect(rows.map((r) => r.fn)).toEqual([]);
   });
 
-  it('private functions are not executable by anon or PUBLIC', async () => {
-    const rows = await q<{ fn: string }>(
-      `select p.oid::regprocedure::text as fn from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  it('private functions are not executable by PUBLIC, nor by anon except the PostgREST pre-request', async () => {
+    const rows = await q<{ fn: string; public: boolean }>(
+      `select p.oid::regprocedure::text as fn,
+              exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0) as public
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
        where n.nspname = 'private' and p.prorettype <> 'trigger'::regtype
          and (has_function_privilege('anon', p.oid, 'execute')
               or exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0))`,
     );
-    expect(rows.map((r) => r.fn)).toEqual([]);
+    // PostgREST calls the pre-request as the request's role, anon included.
+    expect(rows).toEqual([{ fn: 'private.api_pre_request()', public: false }]);
   });
 
   it('the access token hook is executable by supabase_auth_admin only', async () => {
@@ -151,6 +154,39 @@ describe('platform', () => {
   it('PostgREST and the advisors read the exposed schemas config.toml names', async () => {
     const rows = await q<{ schemas: string }>("select current_setting('pgrst.db_schemas') as schemas");
     expect(rows[0]!.schemas.split(',').map((s) => s.trim())).toEqual(EXPOSED);
+  });
+
+  it('PostgREST runs private.api_pre_request in every request', async () => {
+    const rows = await q<{ s: string }>(
+      `select unnest(setconfig) as s from pg_db_role_setting where setrole = 'authenticator'::regrole and setdatabase = 0`,
+    );
+    expect(rows.map((r) => r.s)).toContain('pgrst.db_pre_request=private.api_pre_request');
+    // Custom plans are the pre-request's to ask for now, not a role setting applied to inserts too.
+    const roleSettings = await q<{ s: string }>(
+      `select unnest(setconfig) as s from pg_db_role_setting where setrole in ('anon'::regrole, 'authenticated'::regrole, 'service_role'::regrole)`,
+    );
+    expect(roleSettings.map((r) => r.s).filter((s) => s.startsWith('plan_cache_mode='))).toEqual([]);
+  });
+
+  it('the pre-request asks for a plan per request for everything but inserts, for every API role', async () => {
+    const cases: [string, string, string][] = [
+      ['GET', '/leases', 'force_custom_plan'],
+      ['HEAD', '/leases', 'force_custom_plan'],
+      ['PATCH', '/leases', 'force_custom_plan'],
+      ['DELETE', '/maintenance_requests', 'force_custom_plan'],
+      ['POST', '/rpc/record_payment', 'force_custom_plan'],
+      ['POST', '/leases', 'auto'],
+    ];
+    for (const claims of [{ role: 'anon' }, { role: 'authenticated', sub: '00000000-0000-4000-8000-0000000000a1' }, { role: 'service_role' }]) {
+      for (const [method, path, mode] of cases) {
+        const got = await rolledBack(async (c) => {
+          await actAs(c, claims.role === 'anon' ? 'anon' : 'x@lintel.test', { claims, method, path });
+          await c.query('select private.api_pre_request()');
+          return (await c.query<{ m: string }>("select current_setting('plan_cache_mode') as m")).rows[0]!.m;
+        });
+        expect({ role: claims.role, method, path, mode: got }).toEqual({ role: claims.role, method, path, mode });
+      }
+    }
   });
 
   it('the API roles have no direct access to auth tables', async () => {

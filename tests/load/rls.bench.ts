@@ -54,10 +54,16 @@ interface Who {
 
 type Mode = 'fresh' | 'prepared' | 'prepared after other org';
 
-async function requestSettings(db: pg.Client, who: Who | null, roleSettings: [string, string][]): Promise<void> {
+/** How each request is set up: the impersonated role's own settings and PostgREST's pre-request function. */
+interface RequestSetup {
+  roleSettings: [string, string][];
+  preRequest?: string;
+}
+
+async function requestSettings(db: pg.Client, who: Who | null, { roleSettings, preRequest }: RequestSetup): Promise<void> {
   // PostgREST: one set_config per setting, transaction-local; the impersonated role's own
   // ALTER ROLE ... SET settings are applied the same way (PostgREST "role settings"). The
-  // baseline gets those settings too, so the two sides differ by RLS alone.
+  // baseline gets those settings and the pre-request too, so the two sides differ by RLS alone.
   const claims = who && { aud: 'authenticated', role: 'authenticated', sub: who.user, org_id: who.org, org_role: 'manager', aal: 'aal1', is_anonymous: false };
   const pairs: [string, string][] = [
     ...(claims
@@ -70,9 +76,12 @@ async function requestSettings(db: pg.Client, who: Who | null, roleSettings: [st
       : []),
     ...roleSettings,
   ];
-  if (!pairs.length) return;
-  const params = pairs.flat();
-  await db.query(`select ${pairs.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, params);
+  if (pairs.length) {
+    await db.query(`select ${pairs.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, pairs.flat());
+  }
+  // Then the pre-request function, on both sides: the project's asks for custom plans (for every
+  // request but inserts), which decides how the prepared statements below are planned.
+  if (preRequest) await db.query(`select ${preRequest}()`);
 }
 
 /**
@@ -83,10 +92,10 @@ async function requestSettings(db: pg.Client, who: Who | null, roleSettings: [st
  * steal time, the host's contention still shows in it.)
  */
 async function timed(
-  db: pg.Client, backendPid: number, who: Who | null, sql: string, params: unknown[], roleSettings: [string, string][],
+  db: pg.Client, backendPid: number, who: Who | null, sql: string, params: unknown[], setup: RequestSetup,
 ): Promise<{ ms: number; cpuMs?: number }> {
   await db.query('begin');
-  await requestSettings(db, who, roleSettings);
+  await requestSettings(db, who, setup);
   const c0 = processRunMs(backendPid);
   const t0 = performance.now();
   await db.query(sql, params);
@@ -108,7 +117,7 @@ interface Cell {
  * One cell: the same statement through RLS (as the org's manager) and with RLS bypassed, on two
  * connections, samples alternating so both see the same machine load.
  */
-async function measurePair(url: string, mode: Mode, query: string, target: Who, other: Who, monthStart: string, roleSettings: [string, string][]) {
+async function measurePair(url: string, mode: Mode, query: string, target: Who, other: Who, monthStart: string, setup: RequestSetup) {
   const sides = [true, false].map((rls) => ({ rls, db: new pg.Client({ connectionString: url }), pid: 0, times: [] as number[], cpus: [] as number[], plan: '' }));
   await Promise.all(sides.map((s) => s.db.connect()));
   try {
@@ -121,19 +130,19 @@ async function measurePair(url: string, mode: Mode, query: string, target: Who, 
       const warm = mode === 'prepared' ? target : other;
       for (const s of sides) {
         await s.db.query(`prepare q(uuid, date) as ${sql}`);
-        for (let i = 0; i < WARMUP; i++) await timed(s.db, s.pid, as(s.rls, warm), exec(warm).text, exec(warm).params, roleSettings);
+        for (let i = 0; i < WARMUP; i++) await timed(s.db, s.pid, as(s.rls, warm), exec(warm).text, exec(warm).params, setup);
       }
     }
     for (let i = 0; i < SAMPLES; i++) {
       for (const s of i % 2 ? [...sides].reverse() : sides) {
-        const t = await timed(s.db, s.pid, as(s.rls, target), exec(target).text, exec(target).params, roleSettings);
+        const t = await timed(s.db, s.pid, as(s.rls, target), exec(target).text, exec(target).params, setup);
         s.times.push(t.ms);
         if (t.cpuMs !== undefined) s.cpus.push(t.cpuMs);
       }
     }
     for (const s of sides) {
       await s.db.query('begin');
-      await requestSettings(s.db, as(s.rls, target), roleSettings);
+      await requestSettings(s.db, as(s.rls, target), setup);
       const stmt = mode === 'fresh' ? `explain (analyze, costs off, timing off, summary off) ${sql}` : `explain (analyze, costs off, timing off, summary off) execute q('${target.org}', '${monthStart}')`;
       s.plan = (await s.db.query(stmt, mode === 'fresh' ? [target.org, monthStart] : [])).rows.map((r) => r['QUERY PLAN']).join('\n');
       await s.db.query('commit');
@@ -229,11 +238,18 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
       const i = kv.indexOf('=');
       return [kv.slice(0, i), kv.slice(i + 1)] as [string, string];
     });
+    // PostgREST's pre-request function (pgrst.db_pre_request on the authenticator role), if any.
+    const preRequest = (
+      await admin.query(
+        `select split_part(s, '=', 2) as f from pg_db_role_setting d, unnest(d.setconfig) s
+          where d.setrole = 'authenticator'::regrole and d.setdatabase = 0 and s like 'pgrst.db_pre_request=%'`,
+      )
+    ).rows[0]?.f as string | undefined;
     const monthStart = (await admin.query(`select date_trunc('month', current_date)::date::text as d`)).rows[0].d as string;
     // A newly generated dataset is one multi-gigabyte transaction for the realtime feed.
     await settle(admin, 600_000, (s) => process.stdout.write(s));
     await admin.end();
-    process.stdout.write(`Orgs: large ${large.units} units, median ${median.units} units. Role settings for authenticated: ${JSON.stringify(roleSettings)}\n`);
+    process.stdout.write(`Orgs: large ${large.units} units, median ${median.units} units. Role settings for authenticated: ${JSON.stringify(roleSettings)}; pre-request: ${preRequest ?? 'none'}\n`);
 
     const rows: Record<string, unknown>[] = [];
     // ratio: p50 through RLS / p50 bypassed (the target). CPU: the median statement's backend
@@ -245,7 +261,7 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
         [median, large],
       ] as [Who, Who][]) {
         for (const mode of ['fresh', 'prepared', 'prepared after other org'] as Mode[]) {
-          const { rls: withRls, bypass } = await measurePair(database.url, mode, query, target, other, monthStart, roleSettings);
+          const { rls: withRls, bypass } = await measurePair(database.url, mode, query, target, other, monthStart, { roleSettings, preRequest });
           const ratio = withRls.p50 / bypass.p50;
           const cpuRatio = withRls.cpu !== undefined && bypass.cpu !== undefined ? withRls.cpu / bypass.cpu : undefined;
           rows.push({
@@ -271,7 +287,7 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
     const worst = Math.max(...rows.map((r) => r.ratio as number));
     const cpuRatios = rows.map((r) => r.cpuRatio).filter((x): x is number => x !== undefined);
     const worstCpu = cpuRatios.length ? Math.max(...cpuRatios) : undefined;
-    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings, rows, rentRun: rent, worstRatio: worst, worstCpuRatio: worstCpu });
+    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings, preRequest, rows, rentRun: rent, worstRatio: worst, worstCpuRatio: worstCpu });
     process.stdout.write(
       `Worst ratio ${worst.toFixed(2)}${worstCpu === undefined ? '' : ` (backend CPU: ${worstCpu.toFixed(2)})`}. ` +
         `Results and EXPLAIN plans: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
