@@ -45,7 +45,8 @@ interface RestConfig {
   planEnabled: boolean;
   aggregatesEnabled: boolean;
   txEnd: 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
-  preRequest: string | undefined;
+  /** The statement that calls db_pre_request, built once per configuration load. */
+  preRequestSql: string | undefined;
   anonRole: string;
 }
 
@@ -152,7 +153,7 @@ async function readConfig(client: pg.ClientBase, ctx: ServiceContext): Promise<R
     planEnabled: false,
     aggregatesEnabled: false,
     txEnd: 'commit',
-    preRequest: undefined,
+    preRequestSql: undefined,
     anonRole: 'anon',
   };
   const { rows } = await client.query<{ k: string; v: string }>(
@@ -176,7 +177,7 @@ async function readConfig(client: pg.ClientBase, ctx: ServiceContext): Promise<R
     else if (k === 'db_plan_enabled') base.planEnabled = bool(v);
     else if (k === 'db_aggregates_enabled') base.aggregatesEnabled = bool(v);
     else if (k === 'db_tx_end' && ['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override'].includes(v)) base.txEnd = v as RestConfig['txEnd'];
-    else if (k === 'db_pre_request') base.preRequest = v || undefined;
+    else if (k === 'db_pre_request') base.preRequestSql = v ? `select ${v.split('.').map(ident).join('.')}()` : undefined;
     else if (k === 'db_anon_role') base.anonRole = v || 'anon';
   }
   return base;
@@ -892,11 +893,8 @@ class Handler {
         UNLOCK_ALL,
         { name: `pgrst_settings_${settings.length / 2}`, text: settingsSql(settings.length / 2), values: settings },
       ];
-      if (config.preRequest) {
-        // Prepared like every other statement (PostgREST prepares its pre-request call too).
-        const text = `select ${config.preRequest.split('.').map(ident).join('.')}()`;
-        steps.push({ name: this.statementName(text), text });
-      }
+      // Prepared like every other statement (PostgREST prepares its pre-request call too).
+      if (config.preRequestSql) steps.push({ name: this.statementName(config.preRequestSql), text: config.preRequestSql });
       const mainStep = steps.length;
       if (plan.media.kind !== 'plan') steps.push({ name: this.statementName(plan.sql), text: plan.sql, values: plan.values, rows: true });
       if (!checksAfter) steps.push(rollback ? ROLLBACK : COMMIT);

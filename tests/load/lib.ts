@@ -12,24 +12,10 @@ export interface BenchContext {
 export type Bench = (ctx: BenchContext) => Promise<void>;
 
 /**
- * Milliseconds of CPU a local process has used so far (utime + stime from /proc, 100 ticks a
- * second), or undefined when it is gone or not on this machine. On a shared machine wall time
- * also counts other work; CPU time only the process's own.
- */
-export function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * Milliseconds a local process has run on a CPU so far, from the scheduler's nanosecond counter
- * (/proc/<pid>/schedstat), or undefined when it is gone or not on this machine. Fine enough to
- * time one sub-millisecond statement on its backend, where the 10 ms ticks of /proc/<pid>/stat
- * are not. Time spent waiting for a CPU is not counted.
+ * (/proc/<pid>/schedstat), or undefined when it is gone or not on this machine. On a shared
+ * machine wall time also counts other work; this counts only the process's own, finely enough
+ * to time one sub-millisecond statement on its backend (/proc/<pid>/stat has 10 ms ticks).
  */
 export function processRunMs(pid: number): number | undefined {
   try {
@@ -37,6 +23,23 @@ export function processRunMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A role's own settings (ALTER ROLE ... SET) in this database, as [name, value] pairs: what
+ * PostgREST applies to each request it runs as that role, or, for `authenticator`, its `pgrst.*`
+ * configuration. Database-specific settings win over ones for all databases.
+ */
+export async function roleSettings(client: Pick<pg.ClientBase, 'query'>, role: string): Promise<[string, string][]> {
+  const { rows } = await client.query<{ k: string; v: string }>(
+    `select distinct on (k) k, v from (
+       select split_part(s, '=', 1) as k, substr(s, strpos(s, '=') + 1) as v, d.setdatabase
+       from pg_catalog.pg_db_role_setting d, unnest(d.setconfig) as s
+       where d.setrole = $1::regrole and d.setdatabase in (0, (select oid from pg_database where datname = current_database()))) x
+     order by k, setdatabase desc`,
+    [role],
+  );
+  return rows.map((r) => [r.k, r.v]);
 }
 
 /** The q-th percentile (0–100) of a list of numbers, nearest-rank. */

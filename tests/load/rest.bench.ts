@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { SignJWT } from 'jose';
-import { percentile, printTable, processCpuMs, settle, writeResult, type BenchContext } from './lib.ts';
+import { percentile, printTable, processRunMs, roleSettings, settle, writeResult, type BenchContext } from './lib.ts';
 
 // /rest/v1 against the same SQL over a direct connection, 16 concurrent clients: a typical
 // dashboard read (a page of leases with their unit embedded and an exact count) and a
@@ -61,7 +61,7 @@ interface Figures {
  */
 async function withServerCpu(admin: pg.Client, stackPid: number, measure: () => Promise<Figures>): Promise<Figures> {
   const dbPids = async () => (await admin.query<{ pid: number }>('select pid from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()')).rows.map((r) => r.pid);
-  const cpu = (pid: number) => processCpuMs(pid) ?? 0;
+  const cpu = (pid: number) => processRunMs(pid) ?? 0;
   const before = new Map((await dbPids()).map((pid) => [pid, cpu(pid)]));
   const stack0 = cpu(stackPid);
   const figures = await measure();
@@ -153,17 +153,13 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   // A login as `authenticated` (and /rest/v1, like PostgREST) also gets the role's own settings
   // (ALTER ROLE ... SET, e.g. the project's plan_cache_mode); SET ROLE alone does not. The extra
   // direct row applies them too, to show which part of the gap is the role's settings.
-  const roleSettings = (await admin.query<{ k: string; v: string }>(
-    `select split_part(s, '=', 1) as k, substr(s, strpos(s, '=') + 1) as v
-       from pg_catalog.pg_db_role_setting d, unnest(d.setconfig) as s
-      where d.setrole = 'authenticated'::regrole and d.setdatabase in (0, (select oid from pg_database where datname = current_database()))`,
-  )).rows;
-  const withSettingsSql = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)${roleSettings.map((_, i) => `, set_config($${2 * i + 2}, $${2 * i + 3}, true)`).join('')}`;
+  const settings = await roleSettings(admin, 'authenticated');
+  const withSettingsSql = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)${settings.map((_, i) => `, set_config($${2 * i + 2}, $${2 * i + 3}, true)`).join('')}`;
   const direct = async (fn: (c: pg.PoolClient) => Promise<unknown>, asLogin = false) => {
     const c = await pool.connect();
     try {
       await c.query('begin');
-      if (asLogin) await c.query({ name: 'b_set_login', text: withSettingsSql, values: [claims, ...roleSettings.flatMap((r) => [r.k, r.v])] });
+      if (asLogin) await c.query({ name: 'b_set_login', text: withSettingsSql, values: [claims, ...settings.flat()] });
       else await c.query({ name: 'b_set', text: "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", values: [claims] });
       await fn(c);
       await c.query('commit');
@@ -177,6 +173,11 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   const row = (scenario: string, path: string, f: Figures) => ({
     scenario, path, 'req/s': f.rps, 'p50 ms': f.p50, 'p95 ms': f.p95, errors: f.errors,
     'client CPU ms/req': f.clientCpuMs, 'stack CPU ms/req': f.stackCpuMs ?? '', 'db CPU ms/req': f.dbCpuMs ?? '',
+  });
+  // How many times the SQL path's throughput, and /rest/v1's latencies over the SQL path's.
+  const overhead = (scenario: string, path: string, rest: Figures, sql: Figures) => ({
+    scenario, path, 'req/s': sql.rps / rest.rps, 'p50 ms': rest.p50 / sql.p50, 'p95 ms': rest.p95 / sql.p95, errors: 0,
+    'client CPU ms/req': '', 'stack CPU ms/req': '', 'db CPU ms/req': '',
   });
   const result: Record<string, unknown> = { clients: CLIENTS, seconds: SECONDS };
   const scenarios: [string, (seconds?: number) => Promise<Figures>, (asLogin?: boolean) => Promise<boolean>][] = [
@@ -212,8 +213,8 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
     rows.push(row(name, '/rest/v1', viaRest));
     rows.push(row(name, 'direct SQL', viaSql));
     rows.push(row(name, 'direct SQL + role settings', viaLogin));
-    rows.push({ scenario: name, path: 'overhead (p95 rest / p95 sql)', 'req/s': viaSql.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaSql.p50, 'p95 ms': ratio, errors: 0, 'client CPU ms/req': '', 'stack CPU ms/req': '', 'db CPU ms/req': '' });
-    rows.push({ scenario: name, path: 'overhead vs SQL + role settings', 'req/s': viaLogin.rps / viaRest.rps, 'p50 ms': viaRest.p50 / viaLogin.p50, 'p95 ms': viaRest.p95 / viaLogin.p95, errors: 0, 'client CPU ms/req': '', 'stack CPU ms/req': '', 'db CPU ms/req': '' });
+    rows.push(overhead(name, 'overhead (p95 rest / p95 sql)', viaRest, viaSql));
+    rows.push(overhead(name, 'overhead vs SQL + role settings', viaRest, viaLogin));
     result[name] = { rest: viaRest, sql: viaSql, sqlWithRoleSettings: viaLogin, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
   }
   // What the gateway and the HTTP client cost on their own (an unrouted path), to separate them from /rest/v1.
@@ -221,8 +222,8 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   rows.push(row('HTTP + gateway only (unrouted path)', 'gateway', baseline));
   result.gatewayBaseline = baseline;
   printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
-  process.stdout.write(`role settings of authenticated: ${roleSettings.map((r) => `${r.k}=${r.v}`).join(', ') || 'none'}\n`);
-  result.roleSettings = roleSettings;
+  process.stdout.write(`role settings of authenticated: ${settings.map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}\n`);
+  result.roleSettings = settings;
   writeResult('rest', result);
   await pool.end();
   await admin.query('drop table if exists public.rest_b_leases, public.rest_b_units cascade');

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DEFAULT_DATASET, generateDataset } from './generate.ts';
-import { percentile, processRunMs, settle, writeResult, type BenchContext } from './lib.ts';
+import { percentile, processRunMs, roleSettings, settle, writeResult, type BenchContext } from './lib.ts';
 
 // RLS cost of the dashboard's main queries, measured as PostgREST runs them: one transaction
 // per request, settings by set_config (role, JWT claims, the role's own settings), then the
@@ -60,7 +60,7 @@ interface RequestSetup {
   preRequest?: string;
 }
 
-async function requestSettings(db: pg.Client, who: Who | null, { roleSettings, preRequest }: RequestSetup): Promise<void> {
+async function requestSettings(db: pg.Client, who: Who | null, setup: RequestSetup): Promise<void> {
   // PostgREST: one set_config per setting, transaction-local; the impersonated role's own
   // ALTER ROLE ... SET settings are applied the same way (PostgREST "role settings"). The
   // baseline gets those settings and the pre-request too, so the two sides differ by RLS alone.
@@ -74,14 +74,14 @@ async function requestSettings(db: pg.Client, who: Who | null, { roleSettings, p
           ['request.path', '/rest/v1/rpc/dashboard'],
         ] as [string, string][])
       : []),
-    ...roleSettings,
+    ...setup.roleSettings,
   ];
   if (pairs.length) {
     await db.query(`select ${pairs.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, pairs.flat());
   }
   // Then the pre-request function, on both sides: the project's asks for custom plans (for every
   // request but inserts), which decides how the prepared statements below are planned.
-  if (preRequest) await db.query(`select ${preRequest}()`);
+  if (setup.preRequest) await db.query(`select ${setup.preRequest}()`);
 }
 
 /**
@@ -92,15 +92,15 @@ async function requestSettings(db: pg.Client, who: Who | null, { roleSettings, p
  * steal time, the host's contention still shows in it.)
  */
 async function timed(
-  db: pg.Client, backendPid: number, who: Who | null, sql: string, params: unknown[], setup: RequestSetup,
+  db: pg.Client, cpu: () => number | undefined, who: Who | null, sql: string, params: unknown[], setup: RequestSetup,
 ): Promise<{ ms: number; cpuMs?: number }> {
   await db.query('begin');
   await requestSettings(db, who, setup);
-  const c0 = processRunMs(backendPid);
+  const c0 = cpu();
   const t0 = performance.now();
   await db.query(sql, params);
   const ms = performance.now() - t0;
-  const c1 = processRunMs(backendPid);
+  const c1 = cpu();
   await db.query('commit');
   return { ms, cpuMs: c0 === undefined || c1 === undefined ? undefined : c1 - c0 };
 }
@@ -118,10 +118,12 @@ interface Cell {
  * connections, samples alternating so both see the same machine load.
  */
 async function measurePair(url: string, mode: Mode, query: string, target: Who, other: Who, monthStart: string, setup: RequestSetup) {
-  const sides = [true, false].map((rls) => ({ rls, db: new pg.Client({ connectionString: url }), pid: 0, times: [] as number[], cpus: [] as number[], plan: '' }));
+  const sides = [true, false].map((rls) => ({
+    rls, db: new pg.Client({ connectionString: url }), cpu: (): number | undefined => undefined, times: [] as number[], cpus: [] as number[], plan: '',
+  }));
   await Promise.all(sides.map((s) => s.db.connect()));
   try {
-    for (const s of sides) s.pid = (await s.db.query('select pg_backend_pid() as pid')).rows[0].pid as number;
+    for (const s of sides) s.cpu = await backendCpu(s.db);
     const sql = QUERIES[query]!;
     const as = (rls: boolean, w: Who) => (rls ? w : null);
     const exec = (w: Who) => (mode === 'fresh' ? { text: sql, params: [w.org, monthStart] } : { text: `execute q('${w.org}', '${monthStart}')`, params: [] });
@@ -130,12 +132,12 @@ async function measurePair(url: string, mode: Mode, query: string, target: Who, 
       const warm = mode === 'prepared' ? target : other;
       for (const s of sides) {
         await s.db.query(`prepare q(uuid, date) as ${sql}`);
-        for (let i = 0; i < WARMUP; i++) await timed(s.db, s.pid, as(s.rls, warm), exec(warm).text, exec(warm).params, setup);
+        for (let i = 0; i < WARMUP; i++) await timed(s.db, s.cpu, as(s.rls, warm), exec(warm).text, exec(warm).params, setup);
       }
     }
     for (let i = 0; i < SAMPLES; i++) {
       for (const s of i % 2 ? [...sides].reverse() : sides) {
-        const t = await timed(s.db, s.pid, as(s.rls, target), exec(target).text, exec(target).params, setup);
+        const t = await timed(s.db, s.cpu, as(s.rls, target), exec(target).text, exec(target).params, setup);
         s.times.push(t.ms);
         if (t.cpuMs !== undefined) s.cpus.push(t.cpuMs);
       }
@@ -231,25 +233,14 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
       (await admin.query(`select percentile_disc(0.5) within group (order by unit_count) as m from public.organizations where slug like 'bench-%'`)).rows[0].m,
     );
     const median = await pick('median', `and o.unit_count = ${medianUnits} order by o.slug`);
-    const roleSettings = (
-      await admin.query(`select unnest(s.setconfig) as kv from pg_db_role_setting s join pg_roles r on r.oid = s.setrole where r.rolname = 'authenticated'`)
-    ).rows.map((r) => {
-      const kv = r.kv as string;
-      const i = kv.indexOf('=');
-      return [kv.slice(0, i), kv.slice(i + 1)] as [string, string];
-    });
+    const authenticatedSettings = await roleSettings(admin, 'authenticated');
     // PostgREST's pre-request function (pgrst.db_pre_request on the authenticator role), if any.
-    const preRequest = (
-      await admin.query(
-        `select split_part(s, '=', 2) as f from pg_db_role_setting d, unnest(d.setconfig) s
-          where d.setrole = 'authenticator'::regrole and d.setdatabase = 0 and s like 'pgrst.db_pre_request=%'`,
-      )
-    ).rows[0]?.f as string | undefined;
+    const preRequest = (await roleSettings(admin, 'authenticator')).find(([k]) => k === 'pgrst.db_pre_request')?.[1];
     const monthStart = (await admin.query(`select date_trunc('month', current_date)::date::text as d`)).rows[0].d as string;
     // A newly generated dataset is one multi-gigabyte transaction for the realtime feed.
     await settle(admin, 600_000, (s) => process.stdout.write(s));
     await admin.end();
-    process.stdout.write(`Orgs: large ${large.units} units, median ${median.units} units. Role settings for authenticated: ${JSON.stringify(roleSettings)}; pre-request: ${preRequest ?? 'none'}\n`);
+    process.stdout.write(`Orgs: large ${large.units} units, median ${median.units} units. Role settings for authenticated: ${JSON.stringify(authenticatedSettings)}; pre-request: ${preRequest ?? 'none'}\n`);
 
     const rows: Record<string, unknown>[] = [];
     // ratio: p50 through RLS / p50 bypassed (the target). CPU: the median statement's backend
@@ -261,7 +252,7 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
         [median, large],
       ] as [Who, Who][]) {
         for (const mode of ['fresh', 'prepared', 'prepared after other org'] as Mode[]) {
-          const { rls: withRls, bypass } = await measurePair(database.url, mode, query, target, other, monthStart, { roleSettings, preRequest });
+          const { rls: withRls, bypass } = await measurePair(database.url, mode, query, target, other, monthStart, { roleSettings: authenticatedSettings, preRequest });
           const ratio = withRls.p50 / bypass.p50;
           const cpuRatio = withRls.cpu !== undefined && bypass.cpu !== undefined ? withRls.cpu / bypass.cpu : undefined;
           rows.push({
@@ -287,7 +278,7 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
     const worst = Math.max(...rows.map((r) => r.ratio as number));
     const cpuRatios = rows.map((r) => r.cpuRatio).filter((x): x is number => x !== undefined);
     const worstCpu = cpuRatios.length ? Math.max(...cpuRatios) : undefined;
-    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings, preRequest, rows, rentRun: rent, worstRatio: worst, worstCpuRatio: worstCpu });
+    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings: authenticatedSettings, preRequest, rows, rentRun: rent, worstRatio: worst, worstCpuRatio: worstCpu });
     process.stdout.write(
       `Worst ratio ${worst.toFixed(2)}${worstCpu === undefined ? '' : ` (backend CPU: ${worstCpu.toFixed(2)})`}. ` +
         `Results and EXPLAIN plans: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
