@@ -151,15 +151,20 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   const pool = new pg.Pool({ connectionString: stack.DB_URL, max: CLIENTS });
   const claims = JSON.stringify({ role: 'authenticated', org_id: ORG });
   // A login as `authenticated` (and /rest/v1, like PostgREST) also gets the role's own settings
-  // (ALTER ROLE ... SET, e.g. the project's plan_cache_mode); SET ROLE alone does not. The extra
-  // direct row applies them too, to show which part of the gap is the role's settings.
+  // (ALTER ROLE ... SET, e.g. statement_timeout); SET ROLE alone does not. The extra direct row
+  // applies them too, and the project's pre-request function if it sets one (PostgREST runs it
+  // in every request), to show which part of the gap is the project's per-request settings.
   const settings = await roleSettings(admin, 'authenticated');
+  const preRequest = (await roleSettings(admin, 'authenticator')).find(([k]) => k === 'pgrst.db_pre_request')?.[1];
   const withSettingsSql = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)${settings.map((_, i) => `, set_config($${2 * i + 2}, $${2 * i + 3}, true)`).join('')}`;
   const direct = async (fn: (c: pg.PoolClient) => Promise<unknown>, asLogin = false) => {
     const c = await pool.connect();
     try {
       await c.query('begin');
-      if (asLogin) await c.query({ name: 'b_set_login', text: withSettingsSql, values: [claims, ...settings.flat()] });
+      if (asLogin) {
+        await c.query({ name: 'b_set_login', text: withSettingsSql, values: [claims, ...settings.flat()] });
+        if (preRequest) await c.query({ name: 'b_pre_request', text: `select ${preRequest}()` });
+      }
       else await c.query({ name: 'b_set', text: "select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", values: [claims] });
       await fn(c);
       await c.query('commit');
@@ -222,8 +227,9 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   rows.push(row('HTTP + gateway only (unrouted path)', 'gateway', baseline));
   result.gatewayBaseline = baseline;
   printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
-  process.stdout.write(`role settings of authenticated: ${settings.map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}\n`);
+  process.stdout.write(`role settings of authenticated: ${settings.map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}; pre-request: ${preRequest ?? 'none'}\n`);
   result.roleSettings = settings;
+  result.preRequest = preRequest ?? null;
   writeResult('rest', result);
   await pool.end();
   await admin.query('drop table if exists public.rest_b_leases, public.rest_b_units cascade');

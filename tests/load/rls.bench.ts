@@ -79,8 +79,8 @@ async function requestSettings(db: pg.Client, who: Who | null, setup: RequestSet
   if (pairs.length) {
     await db.query(`select ${pairs.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, pairs.flat());
   }
-  // Then the pre-request function, on both sides: the project's asks for custom plans (for every
-  // request but inserts), which decides how the prepared statements below are planned.
+  // Then the pre-request function, if the project sets one, on both sides: it may change how the
+  // prepared statements below are planned (plan_cache_mode).
   if (setup.preRequest) await db.query(`select ${setup.preRequest}()`);
 }
 

@@ -569,7 +569,7 @@ describe('schema cache, OpenAPI and in-database configuration', () => {
       body: JSON.stringify({ name }),
     });
     const ran = async () => (await raw('/rest_t_orgs?select=id&limit=1')).headers.get('x-pre-request') === 'ran';
-    // The project has its own pre-request (private.api_pre_request): put it back afterwards.
+    // Put back whatever pre-request the project sets (none today, 20261204190000).
     const before = (await client.query<{ v: string | null }>(
       `select (select split_part(s, '=', 2) from unnest(setconfig) s where s like 'pgrst.db_pre_request=%') as v
          from pg_db_role_setting where setrole = 'authenticator'::regrole and setdatabase = 0`,
