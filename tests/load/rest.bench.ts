@@ -11,6 +11,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 // Unrecorded load before each measurement, so both paths are measured in steady state: not the
 // stack's JIT compiling its request path, the pools opening connections, statements being prepared.
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+// Each path's SECONDS are measured in ROUNDS slices, the paths taking turns (the order reversed
+// every round), and each path's figures are computed over all its slices. This machine's speed
+// drifts by a third within a minute; measured one after the other, the two paths of one ratio
+// saw different machines (the same code gave an insert ratio of 1.47 and then 1.91).
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const ORG = '00000000-0000-4000-c000-000000000001';
 
 const FIXTURE = `
@@ -53,6 +58,8 @@ interface Figures {
   /** CPU per request of the stack's process and of every PostgreSQL process (backends, walsender). */
   stackCpuMs?: number;
   dbCpuMs?: number;
+  /** Every response's latency, ms: slices of one path are pooled before taking percentiles. */
+  latencies: number[];
 }
 
 /**
@@ -91,7 +98,7 @@ async function run(op: () => Promise<boolean>, seconds = SECONDS): Promise<Figur
   const cpu = process.cpuUsage(cpu0);
   return {
     requests: latencies.length, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p95: percentile(latencies, 95), errors,
-    clientCpuMs: (cpu.user + cpu.system) / 1000 / latencies.length,
+    clientCpuMs: (cpu.user + cpu.system) / 1000 / latencies.length, latencies,
   };
 }
 
@@ -122,7 +129,23 @@ async function runHttp(opts: { url: string; method?: 'GET' | 'POST'; headers: Re
   const requests = latencies.length + result.errors + result.timeouts;
   return {
     requests, rps: requests / elapsed, p50: percentile(latencies, 50), p95: percentile(latencies, 95), errors,
-    clientCpuMs: (cpu.user + cpu.system) / 1000 / requests,
+    clientCpuMs: (cpu.user + cpu.system) / 1000 / requests, latencies,
+  };
+}
+
+/** One path's slices as one measurement: latencies pooled, CPU per request over every request. */
+function pooled(slices: Figures[]): Figures {
+  const requests = slices.reduce((n, f) => n + f.requests, 0);
+  const elapsed = slices.reduce((t, f) => t + f.requests / f.rps, 0);
+  const perRequest = (pick: (f: Figures) => number | undefined) =>
+    slices.some((f) => pick(f) === undefined) ? undefined : slices.reduce((t, f) => t + pick(f)! * f.requests, 0) / requests;
+  const latencies = slices.flatMap((f) => f.latencies);
+  return {
+    requests, rps: requests / elapsed, p50: percentile(latencies, 50), p95: percentile(latencies, 95),
+    errors: slices.reduce((n, f) => n + f.errors, 0),
+    clientCpuMs: perRequest((f) => f.clientCpuMs)!, stackCpuMs: perRequest((f) => f.stackCpuMs), dbCpuMs: perRequest((f) => f.dbCpuMs),
+    // Not written to the results file: the percentiles above are its summary.
+    latencies: [],
   };
 }
 
@@ -184,7 +207,7 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
     scenario, path, 'req/s': sql.rps / rest.rps, 'p50 ms': rest.p50 / sql.p50, 'p95 ms': rest.p95 / sql.p95, errors: 0,
     'client CPU ms/req': '', 'stack CPU ms/req': '', 'db CPU ms/req': '',
   });
-  const result: Record<string, unknown> = { clients: CLIENTS, seconds: SECONDS };
+  const result: Record<string, unknown> = { clients: CLIENTS, seconds: SECONDS, rounds: ROUNDS };
   const scenarios: [string, (seconds?: number) => Promise<Figures>, (asLogin?: boolean) => Promise<boolean>][] = [
     [
       'dashboard read (embed + exact count)',
@@ -205,15 +228,22 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
       (asLogin) => direct((c) => c.query({ name: 'b_insert', text: INSERT_SQL, values: [ORG, unitId, 1234] }), asLogin),
     ],
   ];
-  const measure = async (go: (seconds?: number) => Promise<Figures>) => {
-    await go(WARMUP_SECONDS);
-    await settle(admin);
-    return withServerCpu(admin, stackPid, () => go());
+  /** The paths take turns (see ROUNDS); each one's slices pooled into one set of figures. */
+  const measureTogether = async (paths: ((seconds?: number) => Promise<Figures>)[]): Promise<Figures[]> => {
+    for (const go of paths) await go(WARMUP_SECONDS);
+    const slices: Figures[][] = paths.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = paths.map((_, i) => i);
+      if (round % 2) order.reverse();
+      for (const i of order) {
+        await settle(admin);
+        slices[i]!.push(await withServerCpu(admin, stackPid, () => paths[i]!(SECONDS / ROUNDS)));
+      }
+    }
+    return slices.map(pooled);
   };
   for (const [name, rest, sql] of scenarios) {
-    const viaRest = await measure(rest);
-    const viaSql = await measure((seconds) => run(() => sql(), seconds));
-    const viaLogin = await measure((seconds) => run(() => sql(true), seconds));
+    const [viaRest, viaSql, viaLogin] = (await measureTogether([rest, (seconds) => run(() => sql(), seconds), (seconds) => run(() => sql(true), seconds)])) as [Figures, Figures, Figures];
     const ratio = viaRest.p95 / viaSql.p95;
     rows.push(row(name, '/rest/v1', viaRest));
     rows.push(row(name, 'direct SQL', viaSql));
@@ -223,10 +253,10 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
     result[name] = { rest: viaRest, sql: viaSql, sqlWithRoleSettings: viaLogin, p95Ratio: ratio, throughputRatio: viaSql.rps / viaRest.rps };
   }
   // What the gateway and the HTTP client cost on their own (an unrouted path), to separate them from /rest/v1.
-  const baseline = await measure((seconds) => runHttp({ url: `${stack.API_URL}/no-such-service/v1`, headers }, (s) => s === 404, seconds));
+  const [baseline] = (await measureTogether([(seconds) => runHttp({ url: `${stack.API_URL}/no-such-service/v1`, headers }, (s) => s === 404, seconds)])) as [Figures];
   rows.push(row('HTTP + gateway only (unrouted path)', 'gateway', baseline));
   result.gatewayBaseline = baseline;
-  printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
+  printTable(`/rest/v1 vs direct SQL, ${CLIENTS} clients, ${SECONDS} s each in ${ROUNDS} turns (target: p95 < 30 ms, ≤ 1.5× SQL)`, rows);
   process.stdout.write(`role settings of authenticated: ${settings.map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}; pre-request: ${preRequest ?? 'none'}\n`);
   result.roleSettings = settings;
   result.preRequest = preRequest ?? null;
