@@ -8,13 +8,16 @@
 -- request costs every org.
 --
 -- Backend CPU per statement, median of 25, the four dashboard queries of the RLS bench
--- (tests/load/rls.bench.ts) as the org's manager, the three settings side by side in one run,
--- runs repeated on two days:
---   org of 53 units (the median):  forced custom 0.36-1.60 ms; generic 0.19-0.79 ms (half).
---   org of 322 units:              forced custom 0.56-3.70 ms; generic 0.29-2.01 ms.
---   org of 5,000 units:            org totals 12.5 -> 8.3 ms and delinquency the same with the
---                                  generic plan; the rent roll 12-18 -> 16-26 ms (1.3-1.4x).
--- The worst case is a third slower, for one query of the largest orgs; every smaller org pays
+-- (tests/load/rls.bench.ts) as the org's manager; forced custom plans and Postgres's choice
+-- (auto) side by side in one run, three runs:
+--   org of 53 units (the median):  forced 0.36-1.60 ms; auto 0.19-0.79 ms when the statement
+--                                  was first run for another org (Postgres then keeps the
+--                                  generic plan), about the same as forced when it was not.
+--   org of 322 units:              forced 0.56-3.70 ms; auto 0.29-2.01 ms.
+--   org of 5,000 units:            org totals 7.7-13.6 -> 6.8-12.3 ms, delinquency the same;
+--                                  the rent roll 11.9-24.0 -> 15.9-30.7 ms (1.2-1.4x) and open
+--                                  maintenance up to 1.2x slower on the generic plan.
+-- The worst case is 1.4x, for one query of the largest orgs; smaller orgs pay as little as
 -- half. A /rest/v1 read spent 0.3 ms of its 0.7 ms of database CPU planning its statement
 -- again. Postgres keeps its own guard: it goes on planning per request while the generic
 -- plan's estimate is worse than the custom plans it made.
