@@ -42,6 +42,11 @@ export async function roleSettings(client: Pick<pg.ClientBase, 'query'>, role: s
   return rows.map((r) => [r.k, r.v]);
 }
 
+/** PostgREST's pre-request function (`pgrst.db_pre_request` on `authenticator`), if the project sets one. */
+export async function preRequestFunction(client: Pick<pg.ClientBase, 'query'>): Promise<string | undefined> {
+  return (await roleSettings(client, 'authenticator')).find(([k]) => k === 'pgrst.db_pre_request')?.[1];
+}
+
 /** The q-th percentile (0–100) of a list of numbers, nearest-rank. */
 export function percentile(values: number[], q: number): number {
   if (!values.length) return Number.NaN;

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { SignJWT } from 'jose';
-import { percentile, printTable, processRunMs, roleSettings, settle, writeResult, type BenchContext } from './lib.ts';
+import { percentile, preRequestFunction, printTable, processRunMs, roleSettings, settle, writeResult, type BenchContext } from './lib.ts';
 
 // /rest/v1 against the same SQL over a direct connection, 16 concurrent clients: a typical
 // dashboard read (a page of leases with their unit embedded and an exact count) and a
@@ -178,7 +178,7 @@ export default async function restBench({ stack }: BenchContext): Promise<void> 
   // applies them too, and the project's pre-request function if it sets one (PostgREST runs it
   // in every request), to show which part of the gap is the project's per-request settings.
   const settings = await roleSettings(admin, 'authenticated');
-  const preRequest = (await roleSettings(admin, 'authenticator')).find(([k]) => k === 'pgrst.db_pre_request')?.[1];
+  const preRequest = await preRequestFunction(admin);
   const withSettingsSql = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)${settings.map((_, i) => `, set_config($${2 * i + 2}, $${2 * i + 3}, true)`).join('')}`;
   const direct = async (fn: (c: pg.PoolClient) => Promise<unknown>, asLogin = false) => {
     const c = await pool.connect();

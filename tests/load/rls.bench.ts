@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DEFAULT_DATASET, generateDataset } from './generate.ts';
-import { percentile, processRunMs, roleSettings, settle, writeResult, type BenchContext } from './lib.ts';
+import { percentile, preRequestFunction, processRunMs, roleSettings, settle, writeResult, type BenchContext } from './lib.ts';
 
 // RLS cost of the dashboard's main queries, measured as PostgREST runs them: one transaction
 // per request, settings by set_config (role, JWT claims, the role's own settings), then the
@@ -234,8 +234,7 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
     );
     const median = await pick('median', `and o.unit_count = ${medianUnits} order by o.slug`);
     const authenticatedSettings = await roleSettings(admin, 'authenticated');
-    // PostgREST's pre-request function (pgrst.db_pre_request on the authenticator role), if any.
-    const preRequest = (await roleSettings(admin, 'authenticator')).find(([k]) => k === 'pgrst.db_pre_request')?.[1];
+    const preRequest = await preRequestFunction(admin);
     const monthStart = (await admin.query(`select date_trunc('month', current_date)::date::text as d`)).rows[0].d as string;
     // A newly generated dataset is one multi-gigabyte transaction for the realtime feed.
     await settle(admin, 600_000, (s) => process.stdout.write(s));
