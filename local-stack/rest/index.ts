@@ -25,7 +25,7 @@ const PREFIX = '/rest/v1';
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** Prepared statements kept per distinct SQL text; rarer shapes run unnamed. */
 const MAX_NAMED_STATEMENTS = 2000;
-/** Read plans kept per schema-cache generation (oldest dropped first). */
+/** Plans kept per schema-cache generation (oldest dropped first). */
 const MAX_CACHED_PLANS = 1000;
 // The fixed statements of every request, prepared once per connection.
 const BEGIN_READ_ONLY: Step = { name: 'pgrst_begin_ro', text: 'begin isolation level read committed read only' };
@@ -197,7 +197,10 @@ async function readConfig(client: pg.ClientBase, ctx: ServiceContext): Promise<R
 interface State {
   config: RestConfig;
   cache: SchemaCache;
-  /** Built read plans by request shape; a reload starts a new state, so they never go stale. */
+  /**
+   * Built plans by request shape; a reload starts a new state, so they never go stale. A write's
+   * plan is keyed by the columns its body writes too, and its body parameter is filled per request.
+   */
   plans: Map<string, Plan>;
 }
 
@@ -294,6 +297,14 @@ interface Plan {
   rpcCountSql?: string;
   offset: number;
   hasLimit: boolean;
+  /**
+   * A POST / PATCH body: where its JSON goes in `values`, and the `columns=` it was planned with.
+   * Set on plans that may be cached; everything else in such a plan follows from the request's
+   * shape and the columns written.
+   */
+  body?: { index: number; columnsParam: string[] | undefined; written: string[] };
+  /** Preferences the planning applied (e.g. `missing=default`), replayed when the plan is reused. */
+  applied?: string[];
 }
 
 class Handler {
@@ -419,13 +430,34 @@ class Handler {
     if (prefer.handling === 'strict' && prefer.invalid.length) {
       throw new ApiError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefer.invalid.join(', ')}`);
     }
-    // A read's plan depends only on the URL and these headers (not on the caller: the role and
-    // claims reach Postgres as settings), so a repeated dashboard query skips parsing and building.
-    const shape = readMethod
+    // A plan depends only on the URL and these headers (not on the caller: the role and claims
+    // reach Postgres as settings) and, for a table write, on the columns its body writes. So a
+    // repeated dashboard query or form submit skips parsing and building: a write's cached plan
+    // gets this request's body as its parameter (checked by the same code that planned it).
+    const tableWrite = (method === 'POST' || method === 'PATCH') && segments.length === 1;
+    let shape = readMethod || method === 'DELETE' || tableWrite
       ? `${method} ${schema} ${url.pathname}${url.search}\n${req.headers.get('accept') ?? ''}\n${req.headers.get('prefer') ?? ''}\n${req.headers.get('range') ?? ''}`
       : undefined;
-    const cached = shape === undefined ? undefined : state.plans.get(shape);
-    if (cached) return this.execute(cached, req, auth, config, schema, path, prefer, profileHeaders, method);
+    const reuse = (cached: Plan, values = cached.values) => {
+      if (cached.applied) prefer.applied.push(...cached.applied);
+      return this.execute({ ...cached, values }, req, auth, config, schema, path, prefer, profileHeaders, method);
+    };
+    if (shape !== undefined && tableWrite) {
+      shape += `\n${req.headers.get('content-type') ?? ''}`;
+      const first = state.plans.get(shape);
+      if (first?.body) {
+        const written = writeBody(method, parseBody(body, req.headers), first.body.columnsParam);
+        const cached = state.plans.get(`${shape}\n${JSON.stringify(written.cols)}`);
+        if (cached?.body) {
+          const values = cached.values.slice();
+          values[cached.body.index] = written.param;
+          return reuse(cached, values);
+        }
+      }
+    } else if (shape !== undefined) {
+      const cached = state.plans.get(shape);
+      if (cached) return reuse(cached);
+    }
     const media = parseAccept(req.headers.get('accept'), config.planEnabled);
     const opts: BuildOptions = { cache, aggregatesEnabled: config.aggregatesEnabled, counter: { n: 0 } };
 
@@ -436,13 +468,22 @@ class Handler {
     } else if (segments.length === 1) {
       const table = cache.tables.get(key(schema, segments[0]!));
       if (!table) throw tableNotFound(cache, schema, segments[0]!);
+      const appliedBefore = prefer.applied.length;
       plan = this.planTable(table, method, url.searchParams, body, req.headers, prefer, media, opts, config);
+      if (prefer.applied.length > appliedBefore) plan.applied = prefer.applied.slice(appliedBefore);
     } else {
       throw new ApiError(404, 'PGRST125', 'Invalid path specified in request URL');
     }
-    if (shape !== undefined) {
-      if (state.plans.size >= MAX_CACHED_PLANS) state.plans.delete(state.plans.keys().next().value!);
-      state.plans.set(shape, plan);
+    if (shape !== undefined && (!tableWrite || plan.body)) {
+      const remember = (k: string) => {
+        if (state.plans.size >= MAX_CACHED_PLANS) state.plans.delete(state.plans.keys().next().value!);
+        state.plans.set(k, plan);
+      };
+      if (tableWrite) {
+        // Two entries: by shape alone (to learn how to read the body's columns), then by columns.
+        if (!state.plans.has(shape)) remember(shape);
+        remember(`${shape}\n${JSON.stringify(plan.body!.written)}`);
+      } else remember(shape);
     }
     return this.execute(plan, req, auth, config, schema, path, prefer, profileHeaders, method);
   }
@@ -552,37 +593,26 @@ class Handler {
 
     const parsed = parseBody(body, headers);
     if (method === 'PATCH') {
-      const obj = Array.isArray(parsed) ? parsed[0] : parsed;
-      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw invalidBody('Empty or invalid json');
-      const cols = columns ?? Object.keys(obj);
+      const { param, cols } = writeBody(method, parsed, columns);
       for (const c of cols) if (!table.colMap.has(c)) throw columnNotFound(table.name, c);
       if (cols.length === 0) {
         // PostgREST answers an empty PATCH without touching rows.
         const sql = wrapRead(`select ${ident(alias)}.* from ${from} as ${ident(alias)} where false`, media);
         return { sql, values: [], readOnly: false, media, kind: 'update', offset: 0, hasLimit: false };
       }
-      const bodyParam = p.add(JSON.stringify(obj));
+      const bodyParam = p.add(param);
+      const bodyRef = { index: p.values.length - 1, columnsParam: columns, written: cols };
       const recordDef = cols.map((c) => `${ident(c)} ${table.colMap.get(c)!.type}`).join(', ');
       const sel = buildSelect(select, table, alias, new Params(), levels, '', { ...opts, counter: { n: 0 } });
       const where = whereSql(top, alias, p, sel.embeds, table);
       const set = cols.map((c) => `${ident(c)} = pgrst_body.${ident(c)}`).join(', ');
       const mutation = `update ${from} as ${ident(alias)} set ${set} from (select * from json_to_record(${bodyParam}::json) as _(${recordDef})) as pgrst_body ${where}`;
-      return this.mutationPlan(mutation, select, table, p, levels, opts, prefer, media, 'update');
+      return { ...this.mutationPlan(mutation, select, table, p, levels, opts, prefer, media, 'update'), body: bodyRef };
     }
 
     // POST (insert / upsert) and PUT (single-row upsert by primary key)
     if (!table.insertable) throw fromPg({ code: '42809', message: `cannot insert into view "${table.name}"` }, true);
-    const rows = Array.isArray(parsed) ? parsed : [parsed];
-    if (rows.some((r) => r === null || typeof r !== 'object' || Array.isArray(r))) throw invalidBody('Empty or invalid json');
-    let cols = columns;
-    if (!cols) {
-      const first = Object.keys((rows[0] ?? {}) as object);
-      for (const r of rows.slice(1)) {
-        const ks = Object.keys(r as object);
-        if (ks.length !== first.length || !ks.every((k) => first.includes(k))) throw invalidBody('All object keys must match');
-      }
-      cols = first;
-    }
+    const { param, cols, rows } = writeBody(method, parsed, columns);
     for (const c of cols) if (!table.colMap.has(c)) throw columnNotFound(table.name, c);
     let conflict = '';
     let kind: Plan['kind'] = 'create';
@@ -614,7 +644,8 @@ class Handler {
     } else if (onConflict) {
       for (const c of onConflict) if (!table.colMap.has(c)) throw columnNotFound(table.name, c);
     }
-    const bodyParam = p.add(JSON.stringify(rows));
+    const bodyParam = p.add(param);
+    const bodyRef = { index: p.values.length - 1, columnsParam: columns, written: cols };
     let insert: string;
     if (cols.length === 0) {
       // `insert ... select` without columns inserts one row of defaults per element.
@@ -631,7 +662,7 @@ class Handler {
       const recordDef = cols.map((c) => `${ident(c)} ${table.colMap.get(c)!.type}`).join(', ');
       insert = `insert into ${from} as ${ident(alias)} (${cols.map(ident).join(', ')}) select ${cols.map((c) => `pgrst_body.${ident(c)}`).join(', ')} from json_to_recordset(${bodyParam}::json) as pgrst_body(${recordDef})${conflict}`;
     }
-    return this.mutationPlan(insert, select, table, p, levels, opts, prefer, media, kind);
+    return { ...this.mutationPlan(insert, select, table, p, levels, opts, prefer, media, kind), body: bodyRef };
   }
 
   /** Wraps an INSERT / UPDATE / DELETE (given without RETURNING) in PostgREST's response statement. */
@@ -1081,6 +1112,32 @@ function parseBody(body: string | undefined, headers: Headers): unknown {
   if (ct === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(body ?? ''));
   if (!body || body.trim() === '') return ct === 'application/json' ? {} : {};
   return parseJson(body);
+}
+
+/**
+ * A table write's body as PostgREST reads it: the JSON that becomes the statement's parameter
+ * (a POST's rows always as an array) and the columns written (`columns=` when given, else the
+ * first row's keys, which every row must share). Planning and a cached plan's reuse both read
+ * the body here, so a reused plan accepts and rejects exactly the bodies a fresh one would.
+ */
+function writeBody(method: string, parsed: unknown, columns: string[] | undefined): { param: string; cols: string[]; rows: Record<string, unknown>[] } {
+  if (method === 'PATCH') {
+    const obj = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw invalidBody('Empty or invalid json');
+    return { param: JSON.stringify(obj), cols: columns ?? Object.keys(obj), rows: [obj as Record<string, unknown>] };
+  }
+  const rows = (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, unknown>[];
+  if (rows.some((r) => r === null || typeof r !== 'object' || Array.isArray(r))) throw invalidBody('Empty or invalid json');
+  let cols = columns;
+  if (!cols) {
+    const first = Object.keys(rows[0] ?? {});
+    for (const r of rows.slice(1)) {
+      const ks = Object.keys(r);
+      if (ks.length !== first.length || !ks.every((k) => first.includes(k))) throw invalidBody('All object keys must match');
+    }
+    cols = first;
+  }
+  return { param: JSON.stringify(rows), cols, rows };
 }
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -365,6 +365,44 @@ describe('writes', () => {
     expect(count).toBe(0);
   });
 
+  it('reads every body afresh when the same write is sent again (columns, key order, bad rows, applied preferences)', async () => {
+    const key = stack().SERVICE_ROLE_KEY!;
+    const send = (method: string, path: string, body: unknown, prefer = 'return=representation') =>
+      raw(path, { method, key, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', prefer }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const rows = async (res: Response) => ({ status: res.status, body: await res.json() });
+    const boss = (await rows(await send('POST', '/rest_t_people?select=id', { name: 'Boss' }))).body[0].id as number;
+
+    // One URL and one set of headers, different bodies: each answer follows its own body.
+    const url = '/rest_t_people?select=name,boss_id';
+    expect(await rows(await send('POST', url, { name: 'Ann' }))).toEqual({ status: 201, body: [{ name: 'Ann', boss_id: null }] });
+    expect(await rows(await send('POST', url, { name: 'Ben', boss_id: boss }))).toEqual({ status: 201, body: [{ name: 'Ben', boss_id: boss }] });
+    expect(await rows(await send('POST', url, { boss_id: boss, name: 'Cid' }))).toEqual({ status: 201, body: [{ name: 'Cid', boss_id: boss }] });
+    expect(await rows(await send('POST', url, [{ name: 'Dot' }, { name: 'Eli' }]))).toEqual({ status: 201, body: [{ name: 'Dot', boss_id: null }, { name: 'Eli', boss_id: null }] });
+    const mixed = await rows(await send('POST', url, [{ name: 'Fox' }, { boss_id: boss }]));
+    expect(mixed).toMatchObject({ status: 400, body: { code: 'PGRST102', message: 'All object keys must match' } });
+    expect(await rows(await send('POST', url, { nope: 1 }))).toMatchObject({ status: 400, body: { code: 'PGRST204' } });
+    expect(await rows(await send('POST', url, '{"name":'))).toMatchObject({ status: 400, body: { code: 'PGRST102' } });
+    expect(await rows(await send('POST', url, { name: null }))).toMatchObject({ status: 400, body: { code: '23502' } });
+    const { rows: written } = await client.query("select name from public.rest_t_people where name in ('Ann', 'Ben', 'Cid', 'Dot', 'Eli', 'Fox') order by id");
+    expect(written.map((r) => r.name)).toEqual(['Ann', 'Ben', 'Cid', 'Dot', 'Eli']);
+
+    // A preference applied while planning is reported on every answer, not only the first.
+    for (const name of ['Gil', 'Hub']) {
+      const res = await send('POST', url, { name }, 'return=representation, missing=default');
+      expect(res.status).toBe(201);
+      expect(res.headers.get('preference-applied')).toContain('missing=default');
+    }
+
+    // Updates and deletes: the same URL with other bodies and filters.
+    expect(await rows(await send('PATCH', `/rest_t_people?name=eq.Ann&select=name,boss_id`, { boss_id: boss }))).toEqual({ status: 200, body: [{ name: 'Ann', boss_id: boss }] });
+    expect(await rows(await send('PATCH', `/rest_t_people?name=eq.Ann&select=name,boss_id`, { name: 'Ann', boss_id: null }))).toEqual({ status: 200, body: [{ name: 'Ann', boss_id: null }] });
+    expect(await rows(await send('PATCH', `/rest_t_people?name=eq.Ann&select=name,boss_id`, { nope: 1 }))).toMatchObject({ status: 400, body: { code: 'PGRST204' } });
+    for (const name of ['Ann', 'Ben']) {
+      expect(await rows(await send('DELETE', `/rest_t_people?name=eq.${name}&select=name`, undefined))).toEqual({ status: 200, body: [{ name }] });
+    }
+    await client.query("delete from public.rest_t_people where name in ('Cid', 'Dot', 'Eli', 'Gil', 'Hub') or id = $1", [boss]);
+  });
+
   it('rejects unknown columns with PGRST204 and bad JSON with PGRST102', async () => {
     const unknown = await svc().from('rest_t_people').insert({ nope: 1 });
     expect(unknown.status).toBe(400);
