@@ -7,6 +7,13 @@ export interface RequestContext {
   requestId: string;
   /** Filled in by the service for the request log (org, user, role). */
   log: Record<string, unknown>;
+  /** The request URL, parsed once by the gateway. */
+  url: URL;
+  /**
+   * The headers as received (Node's `rawHeaders`: name, value, name, value, ...), for a service
+   * that needs all of them: walking these is far cheaper than materializing `req.headers`.
+   */
+  rawHeaders: readonly string[];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import { portTaken } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { MountedService, RequestContext } from '../service.ts';
@@ -34,27 +34,6 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {})
   });
 }
 
-/**
- * Sets a header on the service's response itself. Re-wrapping every response (new Headers, new
- * Response around the body stream) cost a copy and turned every body into a chunked stream;
- * only responses with immutable headers (e.g. one passed through from fetch()) are re-wrapped.
- */
-function withHeader(res: Response, name: string, value: string): Response {
-  try {
-    res.headers.set(name, value);
-    return res;
-  } catch {
-    const headers = new Headers(res.headers);
-    headers.set(name, value);
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-  }
-}
-
-function withCors(res: Response): Response {
-  if (res.headers.has('access-control-allow-origin')) return res;
-  return withHeader(res, 'access-control-allow-origin', '*');
-}
-
 /** The HTTP front door on :54321 with Supabase's URL layout; services mount under prefixes. */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const services: MountedService[] = [];
@@ -62,14 +41,22 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     services.find((s) => pathname === s.prefix || pathname.startsWith(`${s.prefix}/`));
 
   const listener = getRequestListener(
-    async (req: Request) => {
+    async (req: Request, env) => {
       const started = performance.now();
       const url = new URL(req.url);
+      // createServer from node:http: HTTP/1 bindings.
+      const { incoming, outgoing } = env as HttpBindings;
       // A caller's id is kept for tracing only when it is short and plain: it reaches logs,
       // Postgres (request.headers) and audit rows.
       const given = req.headers.get('x-request-id');
       const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
-      const ctx: RequestContext = { requestId, log: {} };
+      const ctx: RequestContext = { requestId, log: {}, url, rawHeaders: incoming.rawHeaders };
+      // Headers the gateway adds go on the outgoing message before the service's response is
+      // written: Node merges them with the response's own, the response's winning (a service
+      // that answers its own CORS keeps it). Setting them on the Response instead turned every
+      // service's plain header object into a fetch Headers, a cost on every request.
+      const cors = () => outgoing.setHeader('access-control-allow-origin', '*');
+      outgoing.setHeader('x-request-id', requestId);
       const service = find(url.pathname);
       let res: Response;
       try {
@@ -88,16 +75,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             },
           });
         } else {
+          if (service.gatewayCors !== false) cors();
           res = await service.fetch(req, ctx);
-          if (service.gatewayCors !== false) res = withCors(res);
         }
       } catch (err) {
         opts.logger.error({ err, requestId, path: url.pathname }, 'unhandled error in service');
         res = json({ message: 'An unexpected error occurred', request_id: requestId }, 500);
         // A browser must see the 500, not a CORS failure.
-        if (service?.gatewayCors !== false) res = withCors(res);
+        if (service?.gatewayCors !== false) cors();
       }
-      res = withHeader(res, 'x-request-id', requestId);
       opts.logger.info(
         {
           requestId,

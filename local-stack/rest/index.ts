@@ -386,7 +386,7 @@ class Handler {
   }
 
   private async route(req: Request, rctx: RequestContext): Promise<Response> {
-    const url = new URL(req.url);
+    const { url } = rctx;
     const path = url.pathname.slice(PREFIX.length) || '/';
     const method = req.method.toUpperCase();
     if (!['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'].includes(method)) {
@@ -443,7 +443,7 @@ class Handler {
       : undefined;
     const reuse = (cached: Plan, values = cached.values) => {
       if (cached.applied) prefer.applied.push(...cached.applied);
-      return this.execute({ ...cached, values }, req, auth, config, schema, path, prefer, profileHeaders, method);
+      return this.execute({ ...cached, values }, rctx, auth, config, schema, path, prefer, profileHeaders, method);
     };
     if (shape !== undefined && tableWrite) {
       shape += `\n${req.headers.get('content-type') ?? ''}`;
@@ -488,7 +488,7 @@ class Handler {
         remember(`${shape}\n${JSON.stringify(plan.body!.written)}`);
       } else remember(shape);
     }
-    return this.execute(plan, req, auth, config, schema, path, prefer, profileHeaders, method);
+    return this.execute(plan, rctx, auth, config, schema, path, prefer, profileHeaders, method);
   }
 
   private parseLevels(params: URLSearchParams, skip: Set<string>): { levels: Levels; select: SelectItem[]; columns?: string[]; onConflict?: string[] } {
@@ -872,13 +872,12 @@ class Handler {
   }
 
   private async execute(
-    plan: Plan, req: Request, auth: Auth, config: RestConfig, schema: string, path: string, prefer: Prefer,
+    plan: Plan, rctx: RequestContext, auth: Auth, config: RestConfig, schema: string, path: string, prefer: Prefer,
     profileHeaders: Record<string, string>, method: string,
   ): Promise<Response> {
-    const headersJson: Record<string, string> = {};
-    req.headers.forEach((v, k) => { headersJson[k.toLowerCase()] = v; });
+    const headersJson = headersObject(rctx.rawHeaders);
     const cookies: Record<string, string> = {};
-    for (const part of (req.headers.get('cookie') ?? '').split(';')) {
+    for (const part of (headersJson.cookie ?? '').split(';')) {
       const i = part.indexOf('=');
       if (i > 0) cookies[part.slice(0, i).trim()] = part.slice(i + 1).trim();
     }
@@ -1083,6 +1082,23 @@ function bodyExpr(media: Media): string {
 function wrapRead(source: string, media: Media, countCte = ''): string {
   const total = countCte ? '(select pg_catalog.count(*) from pgrst_source_count)' : 'null::bigint';
   return `with pgrst_source as (${source})${countCte} select ${total} as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${bodyExpr(media)} as body, null as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status from (select * from pgrst_source) _postgrest_t`;
+}
+
+/**
+ * The request's headers as `request.headers` holds them: names lower-cased, a repeated header's
+ * values joined as fetch's Headers joins them (`, `; `; ` for cookie). Built from the raw list:
+ * materializing a Headers (validated, sorted) to walk it cost more than the rest of the walk.
+ */
+export function headersObject(raw: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name.startsWith(':')) continue;
+    const value = raw[i + 1]!.trim();
+    const had = out[name];
+    out[name] = had === undefined || name === 'set-cookie' ? value : `${had}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return out;
 }
 
 function parseRange(headers: Headers): { offset: number; limit?: number } | undefined {

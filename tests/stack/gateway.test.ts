@@ -88,6 +88,17 @@ describe('mounting a service', () => {
       fetch: (req) => new Response(req.method === 'OPTIONS' ? 'own preflight' : 'ok', { status: 200 }),
       stop: async () => undefined,
     });
+    const { headersObject } = await import('../../local-stack/rest/index.ts');
+    gateway.mount({
+      name: 'headers',
+      prefix: '/headers/v1',
+      fetch: (req, ctx) => {
+        if (ctx.url.pathname.endsWith('/redirect')) return Response.redirect('http://example.test/elsewhere', 302);
+        if (ctx.url.pathname.endsWith('/origin')) return new Response('ok', { headers: { 'access-control-allow-origin': 'https://app.example' } });
+        return Response.json({ raw: headersObject(ctx.rawHeaders), fetch: Object.fromEntries(req.headers), url: ctx.url.href });
+      },
+      stop: async () => undefined,
+    });
     try {
       await run(gateway.url);
     } finally {
@@ -133,6 +144,43 @@ describe('mounting a service', () => {
       });
       expect(await pre.text()).toBe('own preflight');
       expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+
+  it('keeps a service’s own CORS origin and tags responses whose headers are immutable', async () => {
+    await withGateway(async (url) => {
+      const own = await fetch(`${url}/headers/v1/origin`, { headers: { origin: 'https://app.example' } });
+      expect(own.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(own.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const moved = await fetch(`${url}/headers/v1/redirect`, { redirect: 'manual', headers: { 'x-request-id': 'r-2' } });
+      expect(moved.status).toBe(302);
+      expect(moved.headers.get('location')).toBe('http://example.test/elsewhere');
+      expect(moved.headers.get('x-request-id')).toBe('r-2');
+      expect(moved.headers.get('access-control-allow-origin')).toBe('*');
+    });
+  });
+
+  it('gives a service the parsed URL and the raw headers, read as fetch reads them', async () => {
+    const { connect } = await import('node:net');
+    await withGateway(async (url) => {
+      const { port } = new URL(url);
+      // Repeated and oddly cased header lines: only a raw client sends them as they are.
+      const head = [
+        'GET /headers/v1/x?a=1&b=%20two HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Connection: close',
+        'X-Dup: one', 'x-DUP:  two ', 'Cookie: a=1', 'cookie: b=2', 'X-Empty:', 'Accept: application/json', 'Prefer: count=exact',
+      ];
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(`${head.join('\r\n')}\r\n\r\n`));
+        socket.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve(text)).on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      const seen = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { raw: Record<string, string>; fetch: Record<string, string>; url: string };
+      expect(seen.url).toBe(`http://127.0.0.1:${port}/headers/v1/x?a=1&b=%20two`);
+      expect(seen.raw).toEqual(seen.fetch);
+      expect(seen.raw['x-dup']).toBe('one, two');
+      expect(seen.raw.cookie).toBe('a=1; b=2');
+      expect(seen.raw['x-empty']).toBe('');
     });
   });
 
