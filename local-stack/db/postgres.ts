@@ -174,6 +174,11 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     max_replication_slots: '10',
     max_wal_senders: '10',
     log_min_messages: 'warning',
+    // Supabase preloads pg_stat_statements, and with it compute_query_id's default (auto)
+    // computes a query id for every statement: pg_stat_activity.query_id is filled and EXPLAIN
+    // VERBOSE (PostgREST's explain with verbose) shows a "Query Identifier". Without the module
+    // here, `on` gives the same.
+    compute_query_id: 'on',
     // Sized like a hosted Supabase Medium compute (4 GB) instead of PostgreSQL's 128 MB
     // defaults, so bulk work (the rent run) costs here what it costs there: the platform derives
     // these from the instance size (shared_buffers a quarter of RAM, wal_buffers 16 MB,

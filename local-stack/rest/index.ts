@@ -894,7 +894,9 @@ class Handler {
       settingValues.push(prefer.timezone);
       prefer.applied.push(`timezone=${prefer.timezone}`);
     }
-    const searchPath = [schema, ...config.extraSearchPath.filter((s) => s !== schema)].map(ident).join(', ');
+    // The schema, then the extra search path as configured, repeats kept: PostgREST does not
+    // drop them (its own explain output shows "public", "public", "extensions").
+    const searchPath = [schema, ...config.extraSearchPath].map(ident).join(', ');
     const txOverride = config.txEnd.endsWith('allow-override');
     let rollback = config.txEnd.startsWith('rollback');
     if (prefer.tx && txOverride) {

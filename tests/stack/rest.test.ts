@@ -566,6 +566,13 @@ describe('schema cache, OpenAPI and in-database configuration', () => {
 
       const plan = await serviceClient().from('rest_t_items').select('*').explain({ format: 'json' });
       expect(JSON.stringify(plan.data)).toContain('Plan');
+      // Supabase computes query ids (pg_stat_statements is preloaded): verbose plans carry one.
+      const verbose = await serviceClient().from('rest_t_items').select('*').explain({ format: 'json', verbose: true });
+      expect((verbose.data as unknown as Record<string, unknown>[])[0]).toEqual({ Plan: expect.any(Object), 'Query Identifier': expect.any(Number) });
+      // The request's search path is the schema, then db-extra-search-path as given (config.toml:
+      // public, extensions), a repeat included, as PostgREST sets it.
+      const settings = await serviceClient().from('rest_t_items').select('*').explain({ format: 'json', settings: true });
+      expect((settings.data as unknown as { Settings: Record<string, string> }[])[0]!.Settings.search_path).toBe('"public", "public", "extensions"');
 
       const rolled = await raw('/rest_t_people', {
         method: 'POST',
