@@ -39,3 +39,21 @@ export interface MountedService {
 export interface Stoppable {
   stop(): Promise<void>;
 }
+
+/**
+ * A request's headers as one object, as `Object.fromEntries(req.headers)` gives them: names
+ * lower-cased, a repeated header's values joined as fetch's Headers joins them (`, `; `; ` for
+ * cookie). Built from the raw list: materializing a Headers (validated, sorted) to walk it cost
+ * more than the rest of the walk.
+ */
+export function headersObject(raw: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name.startsWith(':')) continue;
+    const value = raw[i + 1]!.trim();
+    const had = out[name];
+    out[name] = had === undefined || name === 'set-cookie' ? value : `${had}${name === 'cookie' ? '; ' : ', '}${value}`;
+  }
+  return out;
+}

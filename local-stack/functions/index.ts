@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { statusVariables } from '../config.ts';
 import type { Logger } from '../log.ts';
-import type { MountedService, RequestContext } from '../service.ts';
+import { headersObject, type MountedService, type RequestContext } from '../service.ts';
 import type { ServiceContext } from '../services.ts';
 import { functionsDir, loadFunctions, loadSecrets, type FunctionDef } from './config.ts';
 
@@ -251,11 +251,10 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
       done();
       throw err;
     }
-    const headers: Record<string, string> = {};
-    req.headers.forEach((value, key) => {
-      if (!HOP_BY_HOP.has(key) && key !== 'host') headers[key] = value;
-    });
-    headers['x-forwarded-host'] = new URL(req.url).host;
+    const headers = headersObject(requestCtx.rawHeaders);
+    for (const key of HOP_BY_HOP) delete headers[key];
+    delete headers.host;
+    headers['x-forwarded-host'] = requestCtx.url.host;
     headers['x-request-id'] = requestCtx.requestId;
     return new Promise<Response>((resolve) => {
       const outgoing = httpRequest(
@@ -310,7 +309,7 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
     // Functions answer their own CORS preflight on Supabase (the `_shared/cors.ts` pattern).
     gatewayCors: false,
     async fetch(req: Request, requestCtx: RequestContext): Promise<Response> {
-      const url = new URL(req.url);
+      const { url } = requestCtx;
       const rest = url.pathname.slice(PREFIX.length);
       const name = rest.split('/')[1] ?? '';
       const def = defs.get(name);

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { WebSocketServer } from 'ws';
-import type { MountedService } from '../service.ts';
+import { headersObject, type MountedService } from '../service.ts';
 import type { ServiceContext } from '../services.ts';
 import { writeGrants } from './authorization.ts';
 import { startFeed } from './feed.ts';
@@ -90,12 +90,12 @@ export async function startRealtime(ctx: ServiceContext): Promise<MountedService
   return {
     name: 'realtime',
     prefix: PREFIX,
-    async fetch(req) {
-      const url = new URL(req.url);
+    async fetch(req, rctx) {
+      const { url } = rctx;
       if (req.method !== 'POST') return json({ message: 'Not Found' }, 404);
       const claims = await restClaims(req);
       if (claims instanceof Response) return claims;
-      const headers = Object.fromEntries(req.headers);
+      const headers = headersObject(rctx.rawHeaders);
       if (url.pathname === BROADCAST_BATCH) {
         const body = (await req.json().catch(() => undefined)) as { messages?: any[] } | undefined;
         if (!body || !Array.isArray(body.messages)) return json({ errors: { messages: ["can't be blank"] } }, 422);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { ServiceContext } from '../services.ts';
-import type { MountedService, RequestContext } from '../service.ts';
+import { headersObject, type MountedService, type RequestContext } from '../service.ts';
 import { JwtError } from '../jwt.ts';
 import { ApiError, columnNotFound, fromPg } from './errors.ts';
 import { openApi } from './openapi.ts';
@@ -1084,23 +1084,6 @@ function bodyExpr(media: Media): string {
 function wrapRead(source: string, media: Media, countCte = ''): string {
   const total = countCte ? '(select pg_catalog.count(*) from pgrst_source_count)' : 'null::bigint';
   return `with pgrst_source as (${source})${countCte} select ${total} as total_result_set, pg_catalog.count(_postgrest_t) as page_total, ${bodyExpr(media)} as body, null as location, nullif(current_setting('response.headers', true), '') as response_headers, nullif(current_setting('response.status', true), '') as response_status from (select * from pgrst_source) _postgrest_t`;
-}
-
-/**
- * The request's headers as `request.headers` holds them: names lower-cased, a repeated header's
- * values joined as fetch's Headers joins them (`, `; `; ` for cookie). Built from the raw list:
- * materializing a Headers (validated, sorted) to walk it cost more than the rest of the walk.
- */
-export function headersObject(raw: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (name.startsWith(':')) continue;
-    const value = raw[i + 1]!.trim();
-    const had = out[name];
-    out[name] = had === undefined || name === 'set-cookie' ? value : `${had}${name === 'cookie' ? '; ' : ', '}${value}`;
-  }
-  return out;
 }
 
 function parseRange(headers: Headers): { offset: number; limit?: number } | undefined {

@@ -1,8 +1,10 @@
+import { headersObject } from '../service.ts';
 import type { ServiceContext } from '../services.ts';
 import type { Caller } from './caller.ts';
 import type { RequestScope, StorageDb, Tx } from './db.ts';
 import { ERRORS } from './errors.ts';
 import type { FileStore } from './files.ts';
+import type { RouteMatch } from './http.ts';
 
 /** Everything a storage route needs, built once per service instance (no global state). */
 export interface Core {
@@ -56,12 +58,12 @@ export function assertValidBucketName(name: unknown): asserts name is string {
 }
 
 /** `scope` for the transaction settings of one request. */
-export function scopeOf(req: Request, url: URL, operation: string): RequestScope {
-  const headers: Record<string, string> = {};
-  req.headers.forEach((v, k) => {
-    if (k !== 'authorization' && k !== 'apikey' && k !== 'cookie') headers[k] = v;
-  });
-  return { method: req.method, path: url.pathname.replace(/^\/storage\/v1/, ''), headers, operation };
+export function scopeOf(m: Pick<RouteMatch, 'req' | 'url' | 'rawHeaders'>, operation: string): RequestScope {
+  const headers = headersObject(m.rawHeaders);
+  delete headers.authorization;
+  delete headers.apikey;
+  delete headers.cookie;
+  return { method: m.req.method, path: m.url.pathname.replace(/^\/storage\/v1/, ''), headers, operation };
 }
 
 export async function findBucket(core: Core, id: string): Promise<BucketRow | undefined> {

@@ -24,6 +24,8 @@ export interface Route {
 export interface RouteMatch {
   req: Request;
   url: URL;
+  /** The headers as received (the gateway's `RequestContext.rawHeaders`). */
+  rawHeaders: readonly string[];
   params: Record<string, string>;
   /** The object key (the `*` part), percent-decoded. */
   key: string;

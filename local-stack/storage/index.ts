@@ -64,7 +64,7 @@ export async function startStorage(ctx: ServiceContext): Promise<MountedService>
     name: 'storage',
     prefix: PREFIX,
     async fetch(req: Request, rctx: RequestContext) {
-      const url = new URL(req.url);
+      const { url } = rctx;
       try {
         const method = req.method === 'HEAD' ? 'HEAD' : req.method;
         const found = matchRoute(routes, method, url.pathname.slice(PREFIX.length) || '/');
@@ -73,7 +73,7 @@ export async function startStorage(ctx: ServiceContext): Promise<MountedService>
           const route = `${url.pathname.slice(PREFIX.length) || '/'}${url.search}`;
           return json({ statusCode: '404', code: 'InvalidRequest', error: 'Not Found', message: `Route ${req.method}:${route} not found` }, 404);
         }
-        return await found.route.handler({ req, url, params: found.params, key: found.key, log: rctx.log });
+        return await found.route.handler({ req, url, rawHeaders: rctx.rawHeaders, params: found.params, key: found.key, log: rctx.log });
       } catch (err) {
         if (!(err instanceof StorageError)) ctx.logger.error({ err, requestId: rctx.requestId }, 'storage request failed');
         return errorResponse(err);
@@ -98,7 +98,7 @@ function buildRoutes(core: Core): Route[] {
     if (typeof c.claims.org_id === 'string') m.log.org = c.claims.org_id;
     return c;
   };
-  const scope = (m: RouteMatch, op: string) => scopeOf(m.req, m.url, op);
+  const scope = (m: RouteMatch, op: string) => scopeOf(m, op);
 
   /** Who may read an object's bytes (getObject.ts): public buckets to all, others through RLS. */
   async function readableObject(m: RouteMatch, c: Caller, op: string, publicOnly = false): Promise<ObjectRow> {

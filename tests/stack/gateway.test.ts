@@ -88,7 +88,7 @@ describe('mounting a service', () => {
       fetch: (req) => new Response(req.method === 'OPTIONS' ? 'own preflight' : 'ok', { status: 200 }),
       stop: async () => undefined,
     });
-    const { headersObject } = await import('../../local-stack/rest/index.ts');
+    const { headersObject } = await import('../../local-stack/service.ts');
     gateway.mount({
       name: 'headers',
       prefix: '/headers/v1',
