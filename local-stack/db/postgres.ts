@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -38,6 +38,25 @@ function binaryMajor(binDir: string): number {
   return Number(m[1]);
 }
 
+/** Root's home for what the `postgres` user must reach when the checkout is private to root. */
+const SHARED_DIR = '/var/lib/lintel';
+
+function postgresCan(test: '-x' | '-r', file: string): boolean {
+  return spawnSync('runuser', ['-u', 'postgres', '--', 'test', test, file]).status === 0;
+}
+
+function sharedDir(...parts: string[]): string {
+  const dir = path.join(SHARED_DIR, ...parts);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw new StackError(
+      `PostgreSQL runs as the \`postgres\` user, which cannot enter this checkout, and ${SHARED_DIR} cannot be created for it (${(err as Error).message}): move the checkout to a folder that user can enter, such as /srv or /opt.`,
+    );
+  }
+  return dir;
+}
+
 /**
  * Where the cluster for `dataDir` lives. Started by root, PostgreSQL runs as the `postgres`
  * user, which cannot enter a checkout under a private folder such as /root: the cluster then
@@ -47,11 +66,38 @@ export function clusterDir(dataDir: string): string {
   if (userInfo().uid !== 0) return dataDir;
   const parent = path.dirname(dataDir);
   mkdirSync(parent, { recursive: true });
-  if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', parent]).status === 0) return dataDir;
+  if (postgresCan('-x', parent)) return dataDir;
   const id = createHash('sha1').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
-  const fallback = path.join('/var/lib/lintel', id, path.basename(dataDir));
-  mkdirSync(path.dirname(fallback), { recursive: true, mode: 0o755 });
-  return fallback;
+  return path.join(sharedDir(id), path.basename(dataDir));
+}
+
+/**
+ * A `binDir` the `postgres` user can execute. The embedded binaries live in node_modules, which
+ * a checkout private to root hides from that user, so they are copied once (bin, lib and share
+ * keep their relative layout) to a folder under /var/lib/lintel named after the server binary's
+ * hash, which every checkout with the same build shares.
+ */
+export function runnableBinDir(binDir: string): string {
+  if (userInfo().uid !== 0 || postgresCan('-x', path.join(binDir, 'postgres'))) return binDir;
+  const installDir = path.dirname(binDir);
+  const hash = createHash('sha1').update(readFileSync(path.join(binDir, 'postgres'))).digest('hex').slice(0, 12);
+  const target = path.join(SHARED_DIR, `postgres-${hash}`);
+  if (!existsSync(path.join(target, 'bin', 'postgres'))) {
+    sharedDir();
+    const staging = `${target}.copy-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    for (const part of ['bin', 'lib', 'share']) {
+      if (existsSync(path.join(installDir, part))) cpSync(path.join(installDir, part), path.join(staging, part), { recursive: true, verbatimSymlinks: true });
+    }
+    try {
+      renameSync(staging, target);
+    } catch (err) {
+      // Another start copied it at the same moment: theirs is as good as ours.
+      rmSync(staging, { recursive: true, force: true });
+      if (!existsSync(path.join(target, 'bin', 'postgres'))) throw err;
+    }
+  }
+  return path.join(target, 'bin');
 }
 
 /** PostgreSQL refuses to run as root; when we are root it runs as the `postgres` system user. */
@@ -123,10 +169,10 @@ function initdb(binDir: string, dataDir: string, ids: { uid: number; gid: number
  * afterwards. Recovers from an interrupted earlier start; refuses a folder of another major.
  */
 export async function startPostgres(opts: PostgresOptions): Promise<PostgresHandle> {
-  const binDir = opts.binDir ?? EMBEDDED_BIN_DIR;
-  const major = binaryMajor(binDir);
   const { logger } = opts;
   const ids = runAsIds(logger);
+  const binDir = runnableBinDir(opts.binDir ?? EMBEDDED_BIN_DIR);
+  const major = binaryMajor(binDir);
   const dataDir = clusterDir(opts.dataDir);
 
   const versionFile = path.join(dataDir, 'PG_VERSION');

@@ -1,10 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
+import { clusterDir } from '../../local-stack/db/postgres.ts';
 import { DEFAULT_ANON_KEY, DEFAULT_SERVICE_ROLE_KEY } from '../../local-stack/keys.ts';
 import { freePort } from '../setup/test-stack.ts';
 
@@ -41,9 +43,9 @@ async function newEnv() {
   };
 }
 
-function startCli(env: Record<string, string>, args = ['stack']): Cli {
+function startCli(env: Record<string, string>, args = ['stack'], cwd = PROJECT_ROOT): Cli {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local-stack/cli.ts', ...args], {
-    cwd: PROJECT_ROOT,
+    cwd,
     env: { ...process.env, ...env, LINTEL_TEST_STACK: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -181,6 +183,47 @@ describe('npm run stack', { timeout: 180_000 }, () => {
     const lines = cli.errors().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^✖ The data folder .* was created by PostgreSQL 15 but this stack runs PostgreSQL 18: run `npm run stack -- --reset`/);
+    expect(processesOf(stateDir)).toEqual([]);
+  });
+});
+
+describe('a checkout only its owner can enter', { timeout: 180_000 }, () => {
+  // As root, PostgreSQL runs as the `postgres` user, who cannot enter a folder such as /root or
+  // any `mktemp -d`: neither the data folder nor the binaries in node_modules are reachable there.
+  it('starts the stack from a checkout under a 0700 folder', async () => {
+    const privateDir = mkdtempSync(path.join(tmpdir(), 'lintel-private-'));
+    cleanups.push(() => rmSync(privateDir, { recursive: true, force: true }));
+    expect(statSync(privateDir).mode & 0o777).toBe(0o700);
+    const checkout = path.join(privateDir, 'lintel');
+    // The working tree as it is (not HEAD), and node_modules hard-linked rather than installed again.
+    const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+    for (const file of files) {
+      try {
+        cpSync(path.join(PROJECT_ROOT, file), path.join(checkout, file), { verbatimSymlinks: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // deleted but not yet staged
+      }
+    }
+    expect(spawnSync('cp', ['-al', path.join(PROJECT_ROOT, 'node_modules'), path.join(checkout, 'node_modules')]).status).toBe(0);
+    if (userInfo().uid === 0) {
+      const probe = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', path.join(checkout, 'node_modules')]);
+      expect(probe.status).not.toBe(0);
+    }
+
+    const { env } = await newEnv();
+    const stateDir = path.join(checkout, '.lintel', 'dev');
+    const cli = startCli({ ...env, LINTEL_STATE_DIR: stateDir }, ['stack'], checkout);
+    const cluster = clusterDir(path.join(stateDir, 'db'));
+    cleanups.push(() => {
+      for (const pid of processesOf(stateDir)) process.kill(pid, 'SIGKILL');
+      rmSync(path.dirname(cluster), { recursive: true, force: true });
+    });
+    await waitForReady(cli);
+    expect((await fetch(`http://127.0.0.1:${env.LINTEL_API_PORT}/health`)).status).toBe(200);
+    const seeded = await query(env, "select count(*)::int as n from auth.users where email like '%@acme.test'");
+    expect(seeded.rows[0].n).toBeGreaterThan(0);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
     expect(processesOf(stateDir)).toEqual([]);
   });
 });
