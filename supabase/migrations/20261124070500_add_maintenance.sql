@@ -41,7 +41,7 @@ create index maintenance_requests_created_by_idx on public.maintenance_requests 
 create trigger maintenance_requests_before_update_touch before update on public.maintenance_requests
   for each row execute function private.tg_touch_updated_at();
 
-create function private.tg_maintenance_closed_at() returns trigger
+create or replace function private.tg_maintenance_closed_at() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -82,7 +82,7 @@ create index maintenance_events_org_id_request_id_idx on public.maintenance_even
 create index maintenance_events_author_id_idx on public.maintenance_events (author_id);
 
 -- Status and assignment changes write their own history rows.
-create function private.tg_maintenance_history() returns trigger
+create or replace function private.tg_maintenance_history() returns trigger
 language plpgsql
 security definer
 set search_path = ''

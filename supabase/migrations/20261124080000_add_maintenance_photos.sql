@@ -1,6 +1,5 @@
--- Photos on maintenance requests: Storage bucket maintenance-photos (private, images, 10 MB) at
--- <org_id>/<maintenance_request_id>/<file>; org staff reach their org's request folders, a resident
--- those of their own requests, no one another org's.
+-- Maintenance photos in the private bucket maintenance-photos at <org_id>/<request_id>/<file>, so
+-- that staff reach their org's requests, a resident only their own requests, no one another org's.
 
 -- config.toml declares the bucket for `supabase start`; this creates it on a hosted project too.
 insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
@@ -11,7 +10,7 @@ on conflict (id) do nothing;
 -- request as staff (p_is_staff), or one whose resident is p_resident_id. Policies pass the claims
 -- in as (select ...) so they are read once per statement; security invoker, so the request lookup
 -- also passes the caller's own policies on maintenance_requests.
-create function private.can_reach_maintenance_photo(p_name text, p_org_id uuid, p_is_staff boolean, p_resident_id uuid)
+create or replace function private.can_reach_maintenance_photo(p_name text, p_org_id uuid, p_is_staff boolean, p_resident_id uuid)
 returns boolean
 language sql stable
 set search_path = ''
