@@ -313,7 +313,7 @@ create policy "leases: portfolio staff can delete own org" on public.leases
   for delete to authenticated
   using (org_id = (select private.current_org_id()) and (select private.has_org_role(array['owner', 'admin', 'manager'])));
 
-create policy "lease_residents: leasing staff select own org, residents their own" on public.lease_residents
+create policy "lease_residents: leasing staff select own org, residents theirs" on public.lease_residents
   for select to authenticated
   using (
     org_id = (select private.current_org_id())

@@ -132,7 +132,7 @@ create policy "payments: finance staff select own org, residents their leases" o
       or lease_id = any ((select private.current_resident_lease_ids())::uuid[])
     )
   );
-create policy "ledger_entries: finance staff select own org, residents their leases" on public.ledger_entries
+create policy "ledger_entries: finance staff select own org, residents theirs" on public.ledger_entries
   for select to authenticated
   using (
     org_id = (select private.current_org_id())

@@ -36,7 +36,7 @@ comment on function private.can_reach_maintenance_photo(text, uuid, boolean, uui
 revoke execute on function private.can_reach_maintenance_photo(text, uuid, boolean, uuid) from public, anon;
 grant execute on function private.can_reach_maintenance_photo(text, uuid, boolean, uuid) to authenticated;
 
-create policy "objects: org staff and the request's resident can select maintenance photos" on storage.objects
+create policy "objects: staff and the resident can select maintenance photos" on storage.objects
   for select to authenticated
   using (
     bucket_id = 'maintenance-photos'
@@ -48,7 +48,7 @@ create policy "objects: org staff and the request's resident can select maintena
     )
   );
 
-create policy "objects: maintenance staff and the request's resident can insert maintenance photos" on storage.objects
+create policy "objects: maintenance staff and the resident can insert photos" on storage.objects
   for insert to authenticated
   with check (
     bucket_id = 'maintenance-photos'
@@ -61,7 +61,7 @@ create policy "objects: maintenance staff and the request's resident can insert 
   );
 
 -- Replacing a photo (upsert): staff any in their org, a resident only one they uploaded.
-create policy "objects: maintenance staff and the uploading resident can update maintenance photos" on storage.objects
+create policy "objects: maintenance staff and the uploader can update photos" on storage.objects
   for update to authenticated
   using (
     bucket_id = 'maintenance-photos'
@@ -83,7 +83,7 @@ create policy "objects: maintenance staff and the uploading resident can update 
     )
   );
 
-create policy "objects: maintenance staff and the uploading resident can delete maintenance photos" on storage.objects
+create policy "objects: maintenance staff and the uploader can delete photos" on storage.objects
   for delete to authenticated
   using (
     bucket_id = 'maintenance-photos'
