@@ -19,6 +19,12 @@ export default defineConfig({
     // Test layers (ARCHITECTURE.md, Testing layers). They share one test stack that
     // tests/setup/global.ts starts on its own ports and data folder, so `npm test` runs
     // beside `npm start`.
-    projects: [layer('db', 30_000), layer('stack', 30_000), layer('functions', 60_000)],
+    projects: [
+      layer('db', 30_000),
+      layer('stack', 30_000),
+      layer('functions', 60_000),
+      // Static checks of the sources (Squawk on migrations): no stack.
+      { test: { name: 'lint', include: ['tests/lint/**/*.test.ts'], environment: 'node', testTimeout: 30_000 } },
+    ],
   },
 });

@@ -1,8 +1,5 @@
--- Enables Supabase Cron (pg_cron) and pg_net, which recurring jobs use: a later migration calls
--- cron.schedule(name, schedule, $$ select net.http_post(...) $$) to run SQL or call a function.
--- On Supabase both extensions are available and created here. The local stack's Postgres has
--- neither: its platform bootstrap provides the same cron and net objects and its scheduler runs
--- them, so the guard keeps this file valid in both places.
+-- Enables Supabase Cron (pg_cron) and pg_net, with which recurring jobs run SQL or call a function.
+-- The guard keeps it valid locally, where the stack's bootstrap provides the same cron and net objects.
 do $$
 begin
   if exists (select from pg_available_extensions where name = 'pg_cron') then

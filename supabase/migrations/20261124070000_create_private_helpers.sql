@@ -12,53 +12,67 @@ grant usage on schema private to authenticated, service_role, supabase_auth_admi
 --   LT409 conflict (idempotency key reused, last owner)         LT410 invitation used or expired
 --   LT422 invalid input          LT429 plan limit reached (units)
 
-create function private.jwt_claims() returns jsonb
-language sql stable
+-- The claim helpers are PL/pgSQL, each reading the setting itself: as SQL functions with a search_path
+-- they cannot be inlined and were planned afresh at every call (RLS bench, median org: 0.78 -> 0.66 ms).
+create or replace function private.jwt_claims() returns jsonb
+language plpgsql stable
 set search_path = ''
 as $$
+begin
   -- PostgREST leaves the setting as '' (not NULL) once a transaction that set it has ended.
-  select coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb
+  return coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb;
+end;
 $$;
 comment on function private.jwt_claims() is 'The request''s JWT claims as PostgREST sets them, or {} outside a request.';
 
-create function private.current_user_id() returns uuid
-language sql stable
+create or replace function private.current_user_id() returns uuid
+language plpgsql stable
 set search_path = ''
 as $$
-  select nullif(private.jwt_claims() ->> 'sub', '')::uuid
+begin
+  return nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', '')::uuid;
+end;
 $$;
 
-create function private.current_org_id() returns uuid
-language sql stable
+create or replace function private.current_org_id() returns uuid
+language plpgsql stable
 set search_path = ''
 as $$
-  select nullif(private.jwt_claims() ->> 'org_id', '')::uuid
+begin
+  return nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'org_id', '')::uuid;
+end;
 $$;
 comment on function private.current_org_id() is 'The active org from the access token hook''s org_id claim; NULL when the user has no membership.';
 
-create function private.current_org_role() returns text
-language sql stable
+create or replace function private.current_org_role() returns text
+language plpgsql stable
 set search_path = ''
 as $$
-  select nullif(private.jwt_claims() ->> 'org_role', '')
+begin
+  return nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'org_role', '');
+end;
 $$;
 
-create function private.current_resident_id() returns uuid
-language sql stable
+create or replace function private.current_resident_id() returns uuid
+language plpgsql stable
 set search_path = ''
 as $$
-  select nullif(private.jwt_claims() ->> 'resident_id', '')::uuid
+begin
+  return nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'resident_id', '')::uuid;
+end;
 $$;
 
-create function private.has_org_role(p_roles text[]) returns boolean
-language sql stable
+create or replace function private.has_org_role(p_roles text[]) returns boolean
+language plpgsql stable
 set search_path = ''
 as $$
-  select coalesce(private.current_org_role() = any (p_roles), false)
+begin
+  return coalesce(nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'org_role', '') = any (p_roles), false);
+end;
 $$;
 comment on function private.has_org_role(text[]) is 'True when the org_role claim is one of p_roles.';
 
-create function private.role_rank(p_role text) returns integer
+create or replace function private.role_rank(p_role text) returns integer
 language sql immutable
 set search_path = ''
 as $$
@@ -69,7 +83,7 @@ as $$
 $$;
 comment on function private.role_rank(text) is 'Order of member roles: an inviter may grant at most their own rank (resident ranks with viewer).';
 
-create function private.tg_touch_updated_at() returns trigger
+create or replace function private.tg_touch_updated_at() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -79,7 +93,7 @@ begin
 end;
 $$;
 
-create function private.tg_reject_change() returns trigger
+create or replace function private.tg_reject_change() returns trigger
 language plpgsql
 set search_path = ''
 as $$

@@ -43,7 +43,7 @@ comment on column public.organizations.reminder_days_before is 'Days before the 
 create trigger organizations_before_update_touch before update on public.organizations
   for each row execute function private.tg_touch_updated_at();
 
-create function private.tg_check_org() returns trigger
+create or replace function private.tg_check_org() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -78,7 +78,7 @@ create index memberships_user_id_idx on public.memberships (user_id);
 create trigger memberships_before_update_touch before update on public.memberships
   for each row execute function private.tg_touch_updated_at();
 
-create function private.tg_keep_an_owner() returns trigger
+create or replace function private.tg_keep_an_owner() returns trigger
 language plpgsql
 security definer
 set search_path = ''
@@ -117,7 +117,7 @@ create index profiles_active_org_id_idx on public.profiles (active_org_id);
 create trigger profiles_before_update_touch before update on public.profiles
   for each row execute function private.tg_touch_updated_at();
 
-create function private.tg_create_profile() returns trigger
+create or replace function private.tg_create_profile() returns trigger
 language plpgsql
 security definer
 set search_path = ''

@@ -30,6 +30,7 @@ comment on table public.invitations is 'A pending or used invitation to join an 
 comment on column public.invitations.token_hash is 'sha256 of the secret token mailed to the invitee; the token itself is never stored.';
 comment on column public.invitations.resident_id is 'For resident invitations: the resident record the login is linked to.';
 create index invitations_org_id_email_idx on public.invitations (org_id, email);
+create index invitations_org_id_resident_id_idx on public.invitations (org_id, resident_id);
 create index invitations_invited_by_idx on public.invitations (invited_by);
 create index invitations_accepted_by_idx on public.invitations (accepted_by);
 

@@ -33,7 +33,15 @@ create trigger payments_before_update_touch before update on public.payments
   for each row execute function private.tg_touch_updated_at();
 
 create table public.ledger_entries (
-  id uuid not null default gen_random_uuid(),
+  -- A time-ordered (RFC 9562 v7) id keeps inserts at the right edge of the key indexes; inline, as
+  -- a function with a search_path is not inlined (0.5 s CPU per 100k entries), and uuidv7() is 18+.
+  id uuid not null default encode(
+    set_bit(set_bit(
+      overlay(uuid_send(gen_random_uuid())
+        placing substring(int8send((extract(epoch from clock_timestamp()) * 1000)::bigint) from 3)
+        from 1 for 6),
+      52, 1), 53, 1),
+    'hex')::uuid,
   org_id uuid not null,
   lease_id uuid not null,
   kind text not null,
@@ -51,7 +59,8 @@ create table public.ledger_entries (
   constraint ledger_entries_pkey primary key (id),
   constraint ledger_entries_org_id_id_key unique (org_id, id),
   constraint ledger_entries_org_id_idempotency_key_key unique (org_id, idempotency_key),
-  constraint ledger_entries_reverses_entry_id_key unique (reverses_entry_id),
+  -- each entry is reversed at most once; org_id leading lets this key cover the foreign key below
+  constraint ledger_entries_org_id_reverses_entry_id_key unique (org_id, reverses_entry_id),
   constraint ledger_entries_org_id_lease_id_fkey foreign key (org_id, lease_id) references public.leases (org_id, id),
   constraint ledger_entries_org_id_reverses_entry_id_fkey foreign key (org_id, reverses_entry_id) references public.ledger_entries (org_id, id),
   constraint ledger_entries_org_id_payment_id_fkey foreign key (org_id, payment_id) references public.payments (org_id, id),
@@ -79,17 +88,26 @@ create trigger ledger_entries_before_update_reject before update or delete on pu
 create trigger ledger_entries_before_truncate_reject before truncate on public.ledger_entries
   for each statement execute function private.tg_reject_change();
 
-create function private.tg_apply_ledger_balance() returns trigger
+create or replace function private.tg_apply_ledger_balance() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
   -- Statement-level: a rent run of 100k entries is one set-based update, in lease id order so
-  -- concurrent postings lock leases in the same order.
+  -- concurrent postings lock leases in the same order. The period markers only move forward.
   update public.leases l
-  set balance_minor = l.balance_minor + s.total
-  from (select lease_id, sum(amount_minor) as total from new_entries group by lease_id order by lease_id) s
+  set balance_minor = l.balance_minor + s.total,
+      rent_posted_period = greatest(l.rent_posted_period, s.rent_period),
+      late_fee_posted_period = greatest(l.late_fee_posted_period, s.late_fee_period)
+  from (
+    select lease_id, sum(amount_minor) as total,
+           max(date_trunc('month', period_start)::date) filter (where kind = 'rent') as rent_period,
+           max(date_trunc('month', period_start)::date) filter (where kind = 'late_fee') as late_fee_period
+    from new_entries
+    group by lease_id
+    order by lease_id
+  ) s
   where l.id = s.lease_id;
   return null;
 end;
@@ -114,7 +132,7 @@ create policy "payments: finance staff select own org, residents their leases" o
       or lease_id = any ((select private.current_resident_lease_ids())::uuid[])
     )
   );
-create policy "ledger_entries: finance staff select own org, residents their leases" on public.ledger_entries
+create policy "ledger_entries: finance staff select own org, residents theirs" on public.ledger_entries
   for select to authenticated
   using (
     org_id = (select private.current_org_id())
@@ -126,7 +144,7 @@ create policy "ledger_entries: finance staff select own org, residents their lea
 
 -- Internal: inserts one entry idempotently and returns it (new or the earlier one with the same
 -- key). Callers have done their permission checks.
-create function private.insert_ledger_entry(
+create or replace function private.insert_ledger_entry(
   p_org_id uuid,
   p_lease_id uuid,
   p_kind text,
@@ -175,7 +193,7 @@ end;
 $$;
 revoke execute on function private.insert_ledger_entry(uuid, uuid, text, bigint, text, text, date, uuid, uuid, date, date) from public;
 
-create function private.post_ledger_entry(
+create or replace function private.post_ledger_entry(
   p_lease_id uuid,
   p_kind text,
   p_amount_minor bigint,
@@ -244,7 +262,7 @@ $$;
 revoke execute on function private.post_ledger_entry(uuid, text, bigint, text, text, date, uuid) from public;
 grant execute on function private.post_ledger_entry(uuid, text, bigint, text, text, date, uuid) to authenticated;
 
-create function public.post_ledger_entry(
+create or replace function public.post_ledger_entry(
   p_lease_id uuid,
   p_kind text,
   p_amount_minor bigint,
@@ -265,7 +283,7 @@ revoke execute on function public.post_ledger_entry(uuid, text, bigint, text, te
 grant execute on function public.post_ledger_entry(uuid, text, bigint, text, text, date, uuid) to authenticated;
 
 -- Payments recorded by the Stripe webhook (service role) or offline by staff flow through here.
-create function public.record_payment_succeeded(p_payment_id uuid, p_effective_date date default current_date)
+create or replace function public.record_payment_succeeded(p_payment_id uuid, p_effective_date date default current_date)
 returns public.ledger_entries
 language plpgsql
 security definer

@@ -41,7 +41,7 @@ create index maintenance_requests_created_by_idx on public.maintenance_requests 
 create trigger maintenance_requests_before_update_touch before update on public.maintenance_requests
   for each row execute function private.tg_touch_updated_at();
 
-create function private.tg_maintenance_closed_at() returns trigger
+create or replace function private.tg_maintenance_closed_at() returns trigger
 language plpgsql
 set search_path = ''
 as $$
@@ -82,7 +82,7 @@ create index maintenance_events_org_id_request_id_idx on public.maintenance_even
 create index maintenance_events_author_id_idx on public.maintenance_events (author_id);
 
 -- Status and assignment changes write their own history rows.
-create function private.tg_maintenance_history() returns trigger
+create or replace function private.tg_maintenance_history() returns trigger
 language plpgsql
 security definer
 set search_path = ''
@@ -132,7 +132,7 @@ revoke insert, truncate on public.notifications from authenticated;
 revoke update on public.notifications from authenticated;
 grant update (read_at) on public.notifications to authenticated;
 
-create policy "maintenance_requests: members select own org, residents their own" on public.maintenance_requests
+create policy "maintenance_requests: members select own org, residents theirs" on public.maintenance_requests
   for select to authenticated
   using (
     org_id = (select private.current_org_id())
@@ -141,7 +141,7 @@ create policy "maintenance_requests: members select own org, residents their own
       or resident_id = (select private.current_resident_id())
     )
   );
-create policy "maintenance_requests: maintenance staff insert own org, residents for their unit" on public.maintenance_requests
+create policy "maintenance_requests: maintenance staff or residents can insert" on public.maintenance_requests
   for insert to authenticated
   with check (
     org_id = (select private.current_org_id())
@@ -163,7 +163,7 @@ create policy "maintenance_requests: portfolio staff can delete own org" on publ
   for delete to authenticated
   using (org_id = (select private.current_org_id()) and (select private.has_org_role(array['owner', 'admin', 'manager'])));
 
-create policy "maintenance_events: members select own org, residents their requests' public events" on public.maintenance_events
+create policy "maintenance_events: staff select own org, residents public ones" on public.maintenance_events
   for select to authenticated
   using (
     org_id = (select private.current_org_id())
@@ -175,7 +175,7 @@ create policy "maintenance_events: members select own org, residents their reque
       )
     )
   );
-create policy "maintenance_events: maintenance staff insert own org, residents comment on their requests" on public.maintenance_events
+create policy "maintenance_events: maintenance staff insert, residents comment" on public.maintenance_events
   for insert to authenticated
   with check (
     org_id = (select private.current_org_id())

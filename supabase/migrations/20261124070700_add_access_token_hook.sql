@@ -1,8 +1,7 @@
--- The Custom Access Token Hook: puts the active org, the role in it and (for residents) the
--- resident id into every access token. Runs as supabase_auth_admin on every issuance and
--- refresh, so membership changes show up at the next refresh (supabase-facts.md §1).
+-- The Custom Access Token Hook puts the active org, the role in it and a resident's id into every
+-- access token, at each issue and refresh, so membership changes show at the next refresh.
 
-create function public.custom_access_token_hook(event jsonb) returns jsonb
+create or replace function public.custom_access_token_hook(event jsonb) returns jsonb
 language plpgsql
 stable
 set search_path = ''
@@ -36,6 +35,7 @@ $$;
 comment on function public.custom_access_token_hook(jsonb) is
   'Supabase Auth custom access token hook: adds org_id, org_role and resident_id claims. Executable by supabase_auth_admin only.';
 
+-- Supabase Auth calls it as supabase_auth_admin (supabase-facts.md §1).
 grant usage on schema public to supabase_auth_admin;
 revoke execute on function public.custom_access_token_hook(jsonb) from public, anon, authenticated, service_role;
 grant execute on function public.custom_access_token_hook(jsonb) to supabase_auth_admin;

@@ -1,8 +1,7 @@
--- Org membership RPCs: create an org, switch the active org, invite / accept, remove a member,
--- change a role. Public wrappers are security invoker; the work happens in private definer
--- functions that check the caller against the memberships table, not only the token.
+-- Membership RPCs: create an org, switch org, invite and accept, remove a member, change a role.
+-- Public wrappers are invokers; private definers check the caller against memberships, not the token.
 
-create function private.assert_member(p_roles text[]) returns text
+create or replace function private.assert_member(p_roles text[]) returns text
 language plpgsql
 stable
 security definer
@@ -24,7 +23,7 @@ begin
 end;
 $$;
 
-create function private.create_organization(p_name text, p_slug text, p_currency text, p_timezone text)
+create or replace function private.create_organization(p_name text, p_slug text, p_currency text, p_timezone text)
 returns public.organizations
 language plpgsql
 security definer
@@ -49,7 +48,7 @@ exception when unique_violation then
 end;
 $$;
 
-create function public.create_organization(p_name text, p_slug text, p_currency text default 'USD', p_timezone text default 'UTC')
+create or replace function public.create_organization(p_name text, p_slug text, p_currency text default 'USD', p_timezone text default 'UTC')
 returns public.organizations
 language sql
 set search_path = ''
@@ -59,7 +58,7 @@ $$;
 comment on function public.create_organization(text, text, text, text) is
   'Creates an org; the caller becomes its owner and it becomes their active org (refresh the session for the claims).';
 
-create function private.set_active_org(p_org_id uuid) returns jsonb
+create or replace function private.set_active_org(p_org_id uuid) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -79,7 +78,7 @@ begin
 end;
 $$;
 
-create function public.set_active_org(p_org_id uuid) returns jsonb
+create or replace function public.set_active_org(p_org_id uuid) returns jsonb
 language sql
 set search_path = ''
 as $$
@@ -88,7 +87,7 @@ $$;
 comment on function public.set_active_org(uuid) is
   'Makes one of the caller''s orgs the active one; the next token refresh carries its claims.';
 
-create function private.invite_member(p_email text, p_role text, p_resident_id uuid) returns jsonb
+create or replace function private.invite_member(p_email text, p_role text, p_resident_id uuid) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -126,7 +125,7 @@ begin
 end;
 $$;
 
-create function public.invite_member(p_email text, p_role text, p_resident_id uuid default null) returns jsonb
+create or replace function public.invite_member(p_email text, p_role text, p_resident_id uuid default null) returns jsonb
 language sql
 set search_path = ''
 as $$
@@ -135,7 +134,7 @@ $$;
 comment on function public.invite_member(text, text, uuid) is
   'Invites an email to the active org with a role no higher than the caller''s. Returns the one-time token (only its hash is stored) for the invitation email.';
 
-create function private.accept_invitation(p_token text) returns public.memberships
+create or replace function private.accept_invitation(p_token text) returns public.memberships
 language plpgsql
 security definer
 set search_path = ''
@@ -179,7 +178,7 @@ exception when unique_violation then
 end;
 $$;
 
-create function public.accept_invitation(p_token text) returns public.memberships
+create or replace function public.accept_invitation(p_token text) returns public.memberships
 language sql
 set search_path = ''
 as $$
@@ -188,7 +187,7 @@ $$;
 comment on function public.accept_invitation(text) is
   'Joins the org of a valid, unexpired, unused invitation addressed to the caller''s email; it becomes the active org.';
 
-create function private.remove_member(p_user_id uuid) returns void
+create or replace function private.remove_member(p_user_id uuid) returns void
 language plpgsql
 security definer
 set search_path = ''
@@ -213,7 +212,7 @@ begin
 end;
 $$;
 
-create function public.remove_member(p_user_id uuid) returns void
+create or replace function public.remove_member(p_user_id uuid) returns void
 language sql
 set search_path = ''
 as $$
@@ -222,7 +221,7 @@ $$;
 comment on function public.remove_member(uuid) is
   'Removes a member from the active org (owners anyone but the last owner; admins roles below admin).';
 
-create function private.change_member_role(p_user_id uuid, p_role text) returns public.memberships
+create or replace function private.change_member_role(p_user_id uuid, p_role text) returns public.memberships
 language plpgsql
 security definer
 set search_path = ''
@@ -254,7 +253,7 @@ begin
 end;
 $$;
 
-create function public.change_member_role(p_user_id uuid, p_role text) returns public.memberships
+create or replace function public.change_member_role(p_user_id uuid, p_role text) returns public.memberships
 language sql
 set search_path = ''
 as $$

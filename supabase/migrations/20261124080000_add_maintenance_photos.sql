@@ -1,6 +1,5 @@
--- Photos on maintenance requests: Storage bucket maintenance-photos (private, images, 10 MB) at
--- <org_id>/<maintenance_request_id>/<file>; org staff reach their org's request folders, a resident
--- those of their own requests, no one another org's.
+-- Maintenance photos in the private bucket maintenance-photos at <org_id>/<request_id>/<file>, so
+-- that staff reach their org's requests, a resident only their own requests, no one another org's.
 
 -- config.toml declares the bucket for `supabase start`; this creates it on a hosted project too.
 insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
@@ -11,7 +10,7 @@ on conflict (id) do nothing;
 -- request as staff (p_is_staff), or one whose resident is p_resident_id. Policies pass the claims
 -- in as (select ...) so they are read once per statement; security invoker, so the request lookup
 -- also passes the caller's own policies on maintenance_requests.
-create function private.can_reach_maintenance_photo(p_name text, p_org_id uuid, p_is_staff boolean, p_resident_id uuid)
+create or replace function private.can_reach_maintenance_photo(p_name text, p_org_id uuid, p_is_staff boolean, p_resident_id uuid)
 returns boolean
 language sql stable
 set search_path = ''
@@ -37,7 +36,7 @@ comment on function private.can_reach_maintenance_photo(text, uuid, boolean, uui
 revoke execute on function private.can_reach_maintenance_photo(text, uuid, boolean, uuid) from public, anon;
 grant execute on function private.can_reach_maintenance_photo(text, uuid, boolean, uuid) to authenticated;
 
-create policy "objects: org staff and the request's resident can select maintenance photos" on storage.objects
+create policy "objects: staff and the resident can select maintenance photos" on storage.objects
   for select to authenticated
   using (
     bucket_id = 'maintenance-photos'
@@ -49,7 +48,7 @@ create policy "objects: org staff and the request's resident can select maintena
     )
   );
 
-create policy "objects: maintenance staff and the request's resident can insert maintenance photos" on storage.objects
+create policy "objects: maintenance staff and the resident can insert photos" on storage.objects
   for insert to authenticated
   with check (
     bucket_id = 'maintenance-photos'
@@ -62,7 +61,7 @@ create policy "objects: maintenance staff and the request's resident can insert 
   );
 
 -- Replacing a photo (upsert): staff any in their org, a resident only one they uploaded.
-create policy "objects: maintenance staff and the uploading resident can update maintenance photos" on storage.objects
+create policy "objects: maintenance staff and the uploader can update photos" on storage.objects
   for update to authenticated
   using (
     bucket_id = 'maintenance-photos'
@@ -84,7 +83,7 @@ create policy "objects: maintenance staff and the uploading resident can update 
     )
   );
 
-create policy "objects: maintenance staff and the uploading resident can delete maintenance photos" on storage.objects
+create policy "objects: maintenance staff and the uploader can delete photos" on storage.objects
   for delete to authenticated
   using (
     bucket_id = 'maintenance-photos'

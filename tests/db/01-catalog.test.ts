@@ -158,7 +158,7 @@ describe('platform', () => {
   });
 
   it('Postgres chooses generic or custom plans for API requests: no role or pre-request forces either', async () => {
-    // Forcing a custom plan per request cost every org its planning time (20261204190000).
+    // Forcing a custom plan per request cost every org its planning time (README, plan_cache_mode).
     // Neither a role (API roles, authenticator) nor the database may set it again.
     const settings = await q<{ who: string; s: string }>(
       `select coalesce(nullif(setrole, 0)::regrole::text, 'database') as who, unnest(setconfig) as s from pg_db_role_setting
