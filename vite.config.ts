@@ -20,6 +20,8 @@ export default defineConfig({
     // tests/setup/global.ts starts on its own ports and data folder, so `npm test` runs
     // beside `npm start`.
     projects: [
+      // Pure functions of the web app (formatters, URL state, error mapping): no stack needed.
+      { extends: true, test: { name: 'unit', include: ['web/**/*.spec.ts'], environment: 'node' } },
       layer('db', 30_000),
       layer('stack', 30_000),
       layer('functions', 60_000),

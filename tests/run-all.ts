@@ -4,9 +4,9 @@ import { execa } from 'execa';
 import { PROJECT_ROOT } from '../local-stack/config.ts';
 import { freePort, startTestStack } from './setup/test-stack.ts';
 
-// `npm test`: one throwaway stack for every layer, then Vitest (lint, db, stack, functions) and
+// `npm test`: one throwaway stack for every layer, then Vitest (lint, unit, db, stack, functions) and
 // Playwright (e2e) against it. `tsx tests/run-all.ts e2e` runs the named layers only.
-const LAYERS = ['lint', 'db', 'stack', 'functions', 'e2e'] as const;
+const LAYERS = ['lint', 'unit', 'db', 'stack', 'functions', 'e2e'] as const;
 const wanted = process.argv.slice(2).filter((a) => (LAYERS as readonly string[]).includes(a));
 const layers = wanted.length ? wanted : [...LAYERS];
 

@@ -41,6 +41,12 @@ isOneToOne: false
       foreignKeyName: "invitations_org_id_resident_id_fkey"
       columns: ["org_id","resident_id"]
 isOneToOne: false
+      referencedRelation: "resident_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "invitations_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
       referencedRelation: "residents"
       referencedColumns: ["org_id","id"]
     }
@@ -61,7 +67,19 @@ isOneToOne: false
       foreignKeyName: "lease_residents_org_id_lease_id_fkey"
       columns: ["org_id","lease_id"]
 isOneToOne: false
+      referencedRelation: "lease_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "lease_residents_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
       referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "lease_residents_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "resident_directory"
       referencedColumns: ["org_id","id"]
     },{
       foreignKeyName: "lease_residents_org_id_resident_id_fkey"
@@ -87,6 +105,12 @@ isOneToOne: false
       foreignKeyName: "leases_org_id_unit_id_fkey"
       columns: ["org_id","unit_id"]
 isOneToOne: false
+      referencedRelation: "unit_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "leases_org_id_unit_id_fkey"
+      columns: ["org_id","unit_id"]
+isOneToOne: false
       referencedRelation: "units"
       referencedColumns: ["org_id","id"]
     }
@@ -104,6 +128,12 @@ isOneToOne: false
                   }
                   Relationships: [
                     {
+      foreignKeyName: "ledger_entries_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
+      referencedRelation: "lease_directory"
+      referencedColumns: ["org_id","id"]
+    },{
       foreignKeyName: "ledger_entries_org_id_lease_id_fkey"
       columns: ["org_id","lease_id"]
 isOneToOne: false
@@ -165,7 +195,19 @@ isOneToOne: false
       foreignKeyName: "maintenance_requests_org_id_resident_id_fkey"
       columns: ["org_id","resident_id"]
 isOneToOne: false
+      referencedRelation: "resident_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "maintenance_requests_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
       referencedRelation: "residents"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "maintenance_requests_org_id_unit_id_fkey"
+      columns: ["org_id","unit_id"]
+isOneToOne: false
+      referencedRelation: "unit_directory"
       referencedColumns: ["org_id","id"]
     },{
       foreignKeyName: "maintenance_requests_org_id_unit_id_fkey"
@@ -223,14 +265,14 @@ isOneToOne: false
                   ]
                 },"organizations": {
                   Row: {
-                    "billing_email": string | null,"created_at": string,"currency": string,"default_grace_days": number,"default_late_fee_minor": number,"id": string,"name": string,"plan": string,"reminder_days_before": number,"slug": string,"stripe_account_id": string | null,"stripe_customer_id": string | null,"timezone": string,"unit_count": number,"unit_limit": number,"updated_at": string
+                    "billing_email": string | null,"country": string,"created_at": string,"currency": string,"default_grace_days": number,"default_late_fee_minor": number,"id": string,"locale": string,"name": string,"plan": string,"reminder_days_before": number,"slug": string,"stripe_account_id": string | null,"stripe_customer_id": string | null,"timezone": string,"unit_count": number,"unit_limit": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "billing_email"?: string | null,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"id"?: string,"name": string,"plan"?: string,"reminder_days_before"?: number,"slug": string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
+                    "billing_email"?: string | null,"country"?: string,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"id"?: string,"locale"?: string,"name": string,"plan"?: string,"reminder_days_before"?: number,"slug": string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
                   }
                   Update: {
-                    "billing_email"?: string | null,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"id"?: string,"name"?: string,"plan"?: string,"reminder_days_before"?: number,"slug"?: string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
+                    "billing_email"?: string | null,"country"?: string,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"id"?: string,"locale"?: string,"name"?: string,"plan"?: string,"reminder_days_before"?: number,"slug"?: string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     
@@ -251,7 +293,19 @@ isOneToOne: false
       foreignKeyName: "payments_org_id_lease_id_fkey"
       columns: ["org_id","lease_id"]
 isOneToOne: false
+      referencedRelation: "lease_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "payments_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
       referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "payments_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "resident_directory"
       referencedColumns: ["org_id","id"]
     },{
       foreignKeyName: "payments_org_id_resident_id_fkey"
@@ -339,12 +393,86 @@ isOneToOne: false
 isOneToOne: false
       referencedRelation: "properties"
       referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "units_org_id_property_id_fkey"
+      columns: ["org_id","property_id"]
+isOneToOne: false
+      referencedRelation: "property_directory"
+      referencedColumns: ["org_id","id"]
     }
                   ]
                 }
           }
           Views: {
-            [_ in never]: never
+            "lease_directory": {
+                  Row: {
+                    "balance_minor": number,"created_at": string,"currency": string,"deposit_minor": number,"due_day": number,"end_date": string | null,"grace_days": number,"id": string,"late_fee_minor": number,"org_id": string,"property_id": string,"property_name": string,"rent_minor": number,"resident_ids": (string)[] | null,"resident_names": string | null,"start_date": string,"status": string,"unit_id": string,"unit_label": string
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "leases_org_id_unit_id_fkey"
+      columns: ["org_id","unit_id"]
+isOneToOne: false
+      referencedRelation: "unit_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "leases_org_id_unit_id_fkey"
+      columns: ["org_id","unit_id"]
+isOneToOne: false
+      referencedRelation: "units"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"property_directory": {
+                  Row: {
+                    "address_line1": string,"address_line2": string | null,"city": string,"country": string,"created_at": string,"id": string,"name": string,"occupied_count": number | null,"org_id": string,"postal_code": string | null,"region": string | null,"unit_count": number | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "properties_org_id_fkey"
+      columns: ["org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"resident_directory": {
+                  Row: {
+                    "balance_minor": number | null,"created_at": string,"email": string | null,"full_name": string,"has_login": boolean | null,"id": string,"lease_id": string | null,"lease_status": string | null,"org_id": string,"phone": string | null,"property_name": string | null,"unit_id": string | null,"unit_label": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "residents_org_id_fkey"
+      columns: ["org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"unit_directory": {
+                  Row: {
+                    "balance_minor": number | null,"bathrooms": number,"bedrooms": number,"created_at": string,"id": string,"label": string,"lease_end_date": string | null,"lease_id": string | null,"lease_start_date": string | null,"market_rent_minor": number | null,"org_id": string,"property_id": string,"property_name": string,"rent_minor": number | null,"resident_names": string | null,"square_feet": number | null,"status": string | null
+                  }
+                  ComputedFields: never
+                  Relationships: [
+                    {
+      foreignKeyName: "units_org_id_property_id_fkey"
+      columns: ["org_id","property_id"]
+isOneToOne: false
+      referencedRelation: "properties"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "units_org_id_property_id_fkey"
+      columns: ["org_id","property_id"]
+isOneToOne: false
+      referencedRelation: "property_directory"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                }
           }
           Functions: {
             "accept_invitation":
@@ -378,13 +506,15 @@ isOneToOne: false
         isSetofReturn: false
       } },
 "create_organization":
-{ Args: { "p_currency"?: string,"p_name": string,"p_slug": string,"p_timezone"?: string }; Returns: {
+{ Args: { "p_country"?: string,"p_currency"?: string,"p_locale"?: string,"p_name": string,"p_slug": string,"p_timezone"?: string }; Returns: {
               "billing_email": string | null,
+"country": string,
 "created_at": string,
 "currency": string,
 "default_grace_days": number,
 "default_late_fee_minor": number,
 "id": string,
+"locale": string,
 "name": string,
 "plan": string,
 "reminder_days_before": number,
@@ -407,6 +537,11 @@ isOneToOne: false
                            },
 "invite_member":
 { Args: { "p_email": string,"p_resident_id"?: string,"p_role": string }; Returns: Json
+                           },
+"my_organizations":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "is_active": boolean,"name": string,"org_id": string,"role": string
+            }[]
                            },
 "post_ledger_entry":
 { Args: { "p_amount_minor": number,"p_description"?: string,"p_effective_date"?: string,"p_idempotency_key": string,"p_kind": string,"p_lease_id": string,"p_reverses_entry_id"?: string }; Returns: {

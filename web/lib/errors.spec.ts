@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { toUserError } from './errors.ts';
+
+describe('toUserError', () => {
+  it('maps a constraint to its field and sentence', () => {
+    const e = { code: '23505', message: 'duplicate key value violates unique constraint "leases_unit_id_active_key"' };
+    expect(toUserError(e)).toEqual({ field: 'unit_id', message: 'This unit already has an active lease. End it first, or choose another unit.', code: '23505' });
+  });
+  it('maps project codes, keeping the database sentence where it speaks to people', () => {
+    expect(toUserError({ code: 'LT429', message: "the plan's unit limit is reached for Acme" }).message).toMatch(/unit limit is reached/);
+    expect(toUserError({ code: 'LT409', message: 'jo@x.test is already a member' }).message).toBe('Jo@x.test is already a member.');
+    expect(toUserError({ code: 'LT403', message: 'only owners…' }).message).toBe('Your role does not allow this. Ask an owner or admin.');
+  });
+  it('maps Auth error codes and network failures', () => {
+    expect(toUserError({ code: 'invalid_credentials', message: 'Invalid login credentials' }).message).toBe('That email and password do not match.');
+    expect(toUserError(new TypeError('Failed to fetch')).code).toBe('network');
+  });
+  it('never shows a raw database message for an unknown error', () => {
+    expect(toUserError({ code: 'XX000', message: 'internal: relation "x" …' }).message).toMatch(/^Something went wrong/);
+  });
+});

@@ -1,0 +1,112 @@
+import { toast } from 'svelte-sonner';
+
+/**
+ * The one place a failure becomes words for a manager: by SQLSTATE (the project's LT codes,
+ * supabase/migrations/*_create_private_helpers.sql), by constraint name, or by Auth error code.
+ * `field` names the form field the message belongs to, when it belongs to one.
+ */
+export interface UserError {
+  message: string;
+  field?: string;
+  code?: string;
+}
+
+interface ErrorLike {
+  code?: string;
+  message?: string;
+  details?: string | null;
+  hint?: string | null;
+  status?: number;
+  name?: string;
+}
+
+/** Constraint names (STYLE.md: <table>_<cols>_{key,check,fkey}) → the field and the sentence. */
+const CONSTRAINTS: Record<string, UserError> = {
+  leases_unit_id_active_key: { field: 'unit_id', message: 'This unit already has an active lease. End it first, or choose another unit.' },
+  leases_end_date_check: { field: 'end_date', message: 'The end date must be after the start date.' },
+  leases_rent_minor_check: { field: 'rent', message: 'Rent must be more than zero.' },
+  leases_deposit_minor_check: { field: 'deposit', message: 'The deposit cannot be negative.' },
+  leases_due_day_check: { field: 'due_day', message: 'Rent is due on a day from 1 to 28, so every month has it.' },
+  leases_grace_days_check: { field: 'grace_days', message: 'Grace days are between 0 and 31.' },
+  units_org_id_property_id_label_key: { field: 'label', message: 'This property already has a unit with that label.' },
+  units_label_check: { field: 'label', message: 'Give the unit a label of up to 50 characters.' },
+  units_bedrooms_check: { field: 'bedrooms', message: 'Bedrooms are between 0 and 20.' },
+  units_bathrooms_check: { field: 'bathrooms', message: 'Bathrooms are between 0 and 20.' },
+  units_square_feet_check: { field: 'square_feet', message: 'Size must be more than zero.' },
+  units_market_rent_minor_check: { field: 'market_rent', message: 'Market rent must be more than zero.' },
+  properties_name_check: { field: 'name', message: 'Give the property a name of up to 200 characters.' },
+  properties_country_check: { field: 'country', message: 'Use a two-letter country code, such as US or GB.' },
+  residents_full_name_check: { field: 'full_name', message: 'Enter the resident’s name.' },
+  residents_email_check: { field: 'email', message: 'Enter a valid email address.' },
+  residents_org_id_user_id_key: { message: 'This login is already linked to another resident.' },
+  organizations_slug_key: { field: 'slug', message: 'This address is taken. Choose another.' },
+  organizations_slug_check: { field: 'slug', message: 'Use lowercase letters, digits and dashes.' },
+  organizations_name_check: { field: 'name', message: 'Enter the company name.' },
+  organizations_currency_check: { field: 'currency', message: 'Choose a currency.' },
+  organizations_billing_email_check: { field: 'billing_email', message: 'Enter a valid email address.' },
+  units_org_id_property_id_fkey: { field: 'property_id', message: 'Choose a property of this company.' },
+  leases_org_id_unit_id_fkey: { field: 'unit_id', message: 'Choose a unit of this company.' },
+  lease_residents_org_id_resident_id_fkey: { field: 'resident_ids', message: 'Choose residents of this company.' },
+};
+
+/** Project SQLSTATEs → a sentence; the database's own message is used where it is more precise. */
+const CODES: Record<string, string> = {
+  LT401: 'Your session has ended. Sign in again.',
+  LT403: 'Your role does not allow this. Ask an owner or admin.',
+  LT404: 'This was not found. It may have been removed.',
+  LT409: 'This conflicts with something that already exists.',
+  LT410: 'This invitation has been used or has expired. Ask for a new one.',
+  LT422: 'Some of what you entered is not valid.',
+  LT429: 'Your plan’s unit limit is reached. Upgrade the plan or remove units first.',
+  '42501': 'Your role does not allow this. Ask an owner or admin.',
+  PGRST116: 'This was not found. It may have been removed.',
+  PGRST301: 'Your session has ended. Sign in again.',
+  PGRST303: 'Your session has ended. Sign in again.',
+};
+
+const AUTH: Record<string, UserError> = {
+  invalid_credentials: { message: 'That email and password do not match.' },
+  email_not_confirmed: { message: 'Confirm your email first: open the link we sent you.' },
+  user_already_exists: { field: 'email', message: 'An account with this email already exists. Sign in instead.' },
+  email_exists: { field: 'email', message: 'An account with this email already exists. Sign in instead.' },
+  weak_password: { field: 'password', message: 'Choose a stronger password: at least 8 characters with letters and digits.' },
+  same_password: { field: 'password', message: 'Choose a password you have not used here before.' },
+  over_email_send_rate_limit: { message: 'Too many emails were sent. Wait a minute and try again.' },
+  over_request_rate_limit: { message: 'Too many attempts. Wait a minute and try again.' },
+  otp_expired: { message: 'This link has expired or was already used. Ask for a new one.' },
+  session_not_found: { message: 'Your session has ended. Sign in again.' },
+  validation_failed: { message: 'Some of what you entered is not valid.' },
+};
+
+/** LT codes whose database message is written for people (it names the thing in conflict). */
+const SPEAKING = new Set(['LT409', 'LT422']);
+
+export function toUserError(err: unknown): UserError {
+  if (!err) return { message: 'Something went wrong. Try again.' };
+  const e = err as ErrorLike;
+  if (e.name === 'TypeError' || /fetch failed|Failed to fetch|NetworkError/i.test(e.message ?? '')) {
+    return { message: 'Lintel could not reach the server. Check your connection and try again.', code: 'network' };
+  }
+  const constraint = /constraint "([^"]+)"/.exec(`${e.message ?? ''} ${e.details ?? ''}`)?.[1];
+  const known = (constraint && CONSTRAINTS[constraint]) || (e.code ? AUTH[e.code] : undefined);
+  if (known) return { ...known, code: e.code };
+  if (e.code && CODES[e.code]) {
+    const message = SPEAKING.has(e.code) && e.message ? capitalize(e.message) + (e.hint ? ` ${e.hint}` : '') : CODES[e.code]!;
+    return { message, code: e.code };
+  }
+  if (e.code === '23505') return { message: 'This already exists.', code: e.code };
+  if (e.code === '23514' || e.code === '22P02' || e.code === '22007') return { message: 'Some of what you entered is not valid.', code: e.code };
+  return { message: 'Something went wrong. Try again, and tell us if it keeps happening.', code: e.code };
+}
+
+function capitalize(s: string): string {
+  const t = s.trim();
+  return (t.charAt(0).toUpperCase() + t.slice(1)).replace(/([^.!?])$/, '$1.');
+}
+
+/** Shows a failure as an error toast and returns it (for field messages). */
+export function reportError(err: unknown, prefix?: string): UserError {
+  const u = toUserError(err);
+  toast.error(prefix ? `${prefix}: ${u.message}` : u.message);
+  return u;
+}
