@@ -25,7 +25,8 @@ begin
      and private.current_org_role() <> 'owner' then
     raise exception 'only the owner manages billing' using errcode = 'LT403';
   end if;
-  if tg_op = 'UPDATE' and new.currency is distinct from old.currency
+  -- A malformed code is left to organizations_currency_check to name.
+  if tg_op = 'UPDATE' and new.currency is distinct from old.currency and new.currency ~ '^[A-Z]{3}$'
      and exists (select 1 from public.leases l where l.org_id = new.id) then
     raise exception 'the currency cannot change once leases are written in it'
       using errcode = 'LT409', hint = 'Leases and their ledger keep the currency they were created in.';
