@@ -23,7 +23,7 @@ function configFromEnv(): StackConfig {
   return loadConfig({
     externalDbUrl: env.DB_URL || undefined,
     stateDir: env.LINTEL_STATE_DIR || undefined,
-    ports: { api: port('LINTEL_API_PORT'), db: port('LINTEL_DB_PORT'), mail: port('LINTEL_MAIL_PORT') },
+    ports: { api: port('LINTEL_API_PORT'), db: port('LINTEL_DB_PORT'), mail: port('LINTEL_MAIL_PORT'), smtp: port('LINTEL_SMTP_PORT') },
   });
 }
 

@@ -17,7 +17,7 @@ export interface StackConfig {
   /** When set, the stack uses this Postgres instead of starting the embedded one. */
   externalDbUrl?: string;
   host: string;
-  ports: { api: number; db: number; mail: number };
+  ports: { api: number; db: number; mail: number; smtp: number };
   keys: {
     jwtSecret: string;
     anonKey: string;
@@ -100,6 +100,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, projectRoot = PROJEC
       api: overrides.ports?.api ?? num(api.port, 54321),
       db: overrides.ports?.db ?? num(db.port, 54322),
       mail: overrides.ports?.mail ?? num(smtp.port, 54324),
+      // The Supabase CLI's Mailpit takes SMTP on 54325.
+      smtp: overrides.ports?.smtp ?? num(smtp.smtp_port, 54325),
     },
     keys: {
       jwtSecret,
@@ -145,6 +147,8 @@ export function statusVariables(config: StackConfig): Record<string, string> {
     DB_URL: dbUrl(config),
     MAIL_URL: `http://${config.host}:${config.ports.mail}`,
     INBUCKET_URL: `http://${config.host}:${config.ports.mail}`,
+    SMTP_HOST: config.host,
+    SMTP_PORT: String(config.ports.smtp),
     JWT_SECRET: config.keys.jwtSecret,
     ANON_KEY: config.keys.anonKey,
     SERVICE_ROLE_KEY: config.keys.serviceRoleKey,

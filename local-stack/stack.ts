@@ -102,6 +102,7 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     const mail = await startMail({
       host: config.host,
       port: config.ports.mail,
+      smtpPort: config.ports.smtp,
       stateDir: config.stateDir,
       logger: logger.child({ service: 'mail' }),
     });

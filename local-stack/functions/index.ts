@@ -109,6 +109,9 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
       }
     }
     return {
+      // Where mail goes unless the secrets name a provider: the local outbox's SMTP listener.
+      SMTP_HOST: status.SMTP_HOST,
+      SMTP_PORT: status.SMTP_PORT,
       ...secrets,
       // What a Supabase function finds in its environment (docs: guides/functions/secrets).
       SUPABASE_URL: status.API_URL,

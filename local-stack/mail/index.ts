@@ -4,11 +4,15 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import { simpleParser, type AddressObject } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { portTaken } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 // The outbox answers a subset of Mailpit's REST API (the mail catcher `supabase start` runs on
-// the same port), so scripts written for the CLI's stack read our mail unchanged.
+// the same port), so scripts written for the CLI's stack read our mail unchanged. Like Mailpit
+// it also accepts SMTP (the CLI maps it to :54325), so edge functions send mail the way they
+// would to any provider: nothing is delivered, everything is captured.
 
 export interface Address {
   Name: string;
@@ -38,6 +42,8 @@ export interface OutgoingMail {
 
 export interface MailHandle {
   url: string;
+  /** smtp://host:port of the SMTP listener. */
+  smtpUrl: string;
   send(mail: OutgoingMail): MailMessage;
   stop(): Promise<void>;
 }
@@ -68,7 +74,7 @@ function summary(m: MailMessage) {
 }
 
 /** The mail outbox on :54324: captures every email, lists it on a page and over JSON. */
-export async function startMail(opts: { host: string; port: number; stateDir: string; logger: Logger }): Promise<MailHandle> {
+export async function startMail(opts: { host: string; port: number; smtpPort: number; stateDir: string; logger: Logger }): Promise<MailHandle> {
   const dir = path.join(opts.stateDir, 'mail');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'messages.jsonl');
@@ -209,13 +215,55 @@ ${links ? `<h2>Links</h2><ul>${links}</ul>` : ''}${body}</body></html>`,
     );
     server.listen(opts.port, opts.host, () => resolve());
   });
+
+  // Any sender, any recipient, no TLS and no password needed (Mailpit's defaults): a message is
+  // parsed and kept as if it had come through send().
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    size: 10 * 1024 * 1024,
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          const names = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value);
+          const envelopeTo = session.envelope.rcptTo.map((r) => r.address);
+          const to = names(parsed.to).map((v) => (v.name ? `${v.name} <${v.address}>` : (v.address ?? '')));
+          const from = names(parsed.from)[0];
+          send({
+            from: from ? (from.name ? `${from.name} <${from.address}>` : from.address) : undefined,
+            to: to.length ? to : envelopeTo,
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+            html: typeof parsed.html === 'string' ? parsed.html : '',
+          });
+          callback();
+        })
+        .catch((err: Error) => callback(err));
+    },
+  });
+  smtp.on('error', (err) => opts.logger.warn({ err: err.message }, 'smtp'));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      smtp.server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? portTaken(opts.smtpPort, 'the mail outbox (SMTP)') : err));
+      smtp.listen(opts.smtpPort, opts.host, () => resolve());
+    });
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+
   return {
     url: `http://${opts.host}:${opts.port}`,
+    smtpUrl: `smtp://${opts.host}:${opts.smtpPort}`,
     send,
     stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+      Promise.all([
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+        new Promise<void>((resolve) => smtp.close(() => resolve())),
+      ]).then(() => undefined),
   };
 }

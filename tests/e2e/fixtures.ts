@@ -1,11 +1,83 @@
-import { test as base, expect } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 
-/** The one fixture file for end-to-end tests; persona fixtures (asManager, asResident) join here. */
-export const test = base.extend<{ stack: Record<string, string> }>({
+/** Every demo login's password (supabase/seed.sql). */
+export const DEMO_PASSWORD = 'lintel-demo-password';
+
+const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-results/screenshots');
+
+function readStack(): Record<string, string> {
+  return JSON.parse(readFileSync(process.env.LINTEL_TEST_STACK!, 'utf8')) as Record<string, string>;
+}
+
+/** Signs in through the real form and waits for the signed-in home. */
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD, home = /\/(app|portal|create-org)(\/|$)/) {
+  await page.goto('/sign-in');
+  const form = page.getByRole('tabpanel', { name: 'Password' });
+  await form.getByLabel('Email').fill(email);
+  await form.getByLabel('Password').fill(password);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(home);
+}
+
+/**
+ * Saves a full-page screenshot under test-results/screenshots/<project>/<name>.png (test
+ * artefacts, never committed) for a person to look at after the run.
+ */
+export async function screenshot(page: Page, info: TestInfo, name: string) {
+  const dir = path.join(SCREENSHOTS, info.project.name);
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/** No serious or critical axe violation on the page as it is now. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+  expect(bad, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+/** A message in the local mail outbox (Mailpit's JSON API subset), newest first. */
+export async function latestMail(to: string, subject: RegExp | string, timeoutMs = 10_000): Promise<{ ID: string; Subject: string; Text: string; HTML: string; Links: string[] }> {
+  const mailUrl = readStack().MAIL_URL!;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${mailUrl}/api/v1/search?query=${encodeURIComponent(`to:${to}`)}`);
+    const list = (await res.json()) as { messages: { ID: string; Subject: string }[] };
+    const hit = list.messages.find((m) => (typeof subject === 'string' ? m.Subject.includes(subject) : subject.test(m.Subject)));
+    if (hit) return (await (await fetch(`${mailUrl}/api/v1/message/${hit.ID}`)).json()) as never;
+    if (Date.now() > until) throw new Error(`no mail to ${to} matching ${subject}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A unique address for a user a test creates. */
+export function newEmail(tag: string): string {
+  return `${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}@e2e.test`;
+}
+
+/** The one fixture file for end-to-end tests: the stack, and pages signed in as each persona. */
+export const test = base.extend<{ stack: Record<string, string>; asManager: Page; asOwner: Page; asViewer: Page }>({
   // eslint-disable-next-line no-empty-pattern
   stack: async ({}, use) => {
-    const { readFileSync } = await import('node:fs');
-    await use(JSON.parse(readFileSync(process.env.LINTEL_TEST_STACK!, 'utf8')) as Record<string, string>);
+    await use(readStack());
+  },
+  asManager: async ({ page }, use) => {
+    await signIn(page, 'manager@acme.test');
+    await use(page);
+  },
+  asOwner: async ({ page }, use) => {
+    await signIn(page, 'owner@acme.test');
+    await use(page);
+  },
+  asViewer: async ({ page }, use) => {
+    await signIn(page, 'viewer@acme.test');
+    await use(page);
   },
 });
 

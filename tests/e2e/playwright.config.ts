@@ -27,9 +27,12 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
     },
   },
+  // Managers work at a desk or on a tablet (tests/e2e/manager); residents on a phone
+  // (tests/e2e/resident); the visitor pages on all three.
   projects: [
-    { name: 'desktop', use: { ...devices['Desktop Chrome'] } },
-    { name: 'phone', use: { ...devices['Pixel 7'] } },
+    { name: 'desktop', use: { ...devices['Desktop Chrome'], viewport: { width: 1440, height: 900 } } },
+    { name: 'tablet', testIgnore: '**/resident/**', use: { viewport: { width: 820, height: 1180 }, hasTouch: true, userAgent: devices['Desktop Chrome'].userAgent } },
+    { name: 'phone', testMatch: ['**/visitor/**/*.e2e.ts', '**/resident/**/*.e2e.ts'], use: { ...devices['Pixel 7'] } },
   ],
   webServer: {
     command: `vite build --logLevel warn && vite preview --host 127.0.0.1 --port ${port} --strictPort`,

@@ -22,10 +22,10 @@ export interface AuthVariant {
  */
 export async function startAuthVariant(dbUrl: string, overrides: Record<string, unknown>): Promise<AuthVariant> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'lintel-auth-'));
-  const [api, mailPort] = [await freePort(), await freePort()];
-  const config = loadConfig({ stateDir, externalDbUrl: dbUrl, ports: { api, mail: mailPort } });
+  const [api, mailPort, smtpPort] = [await freePort(), await freePort(), await freePort()];
+  const config = loadConfig({ stateDir, externalDbUrl: dbUrl, ports: { api, mail: mailPort, smtp: smtpPort } });
   const logger = createLogger('auth-variant', { level: 'silent' });
-  const mail = await startMail({ host: config.host, port: mailPort, stateDir, logger });
+  const mail = await startMail({ host: config.host, port: mailPort, smtpPort, stateDir, logger });
   const gateway = await startGateway({ host: config.host, port: api, logger });
   const auth = await startAuth(
     { config, dbUrl, logger, mail, verifyJwt: createJwtVerifier({ secret: config.keys.jwtSecret }) },
