@@ -142,6 +142,8 @@ export interface Attempt<R = Record<string, unknown>> {
   rows: R[];
   code?: string;
   message?: string;
+  detail?: string;
+  hint?: string;
 }
 
 export async function attempt<R extends pg.QueryResultRow = Record<string, unknown>>(client: Tx, sql: string, params: unknown[] = []): Promise<Attempt<R>> {
@@ -152,8 +154,8 @@ export async function attempt<R extends pg.QueryResultRow = Record<string, unkno
     return { rows: res.rows };
   } catch (err) {
     await client.query('rollback to savepoint attempt');
-    const e = err as { code?: string; message?: string };
-    return { rows: [], code: e.code, message: e.message };
+    const e = err as { code?: string; message?: string; detail?: string; hint?: string };
+    return { rows: [], code: e.code, message: e.message, detail: e.detail, hint: e.hint };
   }
 }
 

@@ -535,6 +535,9 @@ isOneToOne: false
 "custom_access_token_hook":
 { Args: { "event": Json }; Returns: Json
                            },
+"import_portfolio":
+{ Args: { "p_rows": Json }; Returns: Json
+                           },
 "invite_member":
 { Args: { "p_email": string,"p_resident_id"?: string,"p_role": string }; Returns: Json
                            },

@@ -3,8 +3,9 @@ import type { Entity } from '$lib/queries/keys.ts';
 /**
  * The typed twin of what the database broadcasts (supabase/migrations/*_add_realtime_broadcasts.sql):
  * one message per changed row, shaped as realtime.broadcast_changes shapes it, on the topic
- * `org:<id>`, `org:<id>:finance`, `resident:<id>` or `user:<id>`; and for a money statement of more
- * than 50 rows one `bulk_change` per org on its finance topic instead (refetch on it).
+ * `org:<id>`, `org:<id>:finance`, `resident:<id>` or `user:<id>`; and for a statement of more than
+ * 50 rows one `bulk_change` per org instead (refetch on it): on the finance topic for money tables,
+ * on `org:<id>` for units (*_summarize_bulk_portfolio_writes.sql).
  */
 export type Operation = 'INSERT' | 'UPDATE' | 'DELETE';
 
