@@ -270,7 +270,8 @@ begin
   -- enforces it under concurrency).
   select count(*) into v_new_units from pg_temp.lintel_import_units where is_new;
   if v_settings.unit_count + v_new_units > v_settings.unit_limit then
-    raise exception 'this file adds % units; the plan allows % more', v_new_units, greatest(v_settings.unit_limit - v_settings.unit_count, 0)
+    raise exception 'this file adds % units; the plan allows % more',
+      to_char(v_new_units, 'FM999,999,990'), to_char(greatest(v_settings.unit_limit - v_settings.unit_count, 0), 'FM999,999,990')
       using errcode = 'LT429', hint = 'Upgrade the plan, or import fewer units; nothing was imported.';
   end if;
 
