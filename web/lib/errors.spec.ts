@@ -9,6 +9,9 @@ describe('toUserError', () => {
   it('maps project codes, keeping the database sentence where it speaks to people', () => {
     expect(toUserError({ code: 'LT429', message: "the plan's unit limit is reached for Acme" }).message).toMatch(/unit limit is reached/);
     expect(toUserError({ code: 'LT409', message: 'jo@x.test is already a member' }).message).toBe('Jo@x.test is already a member.');
+    expect(toUserError({ code: 'LT429', message: 'this file adds 30 units; the plan allows 2 more', hint: 'Upgrade the plan, or import fewer units; nothing was imported.' }).message).toBe(
+      'This file adds 30 units; the plan allows 2 more. Upgrade the plan, or import fewer units; nothing was imported.',
+    );
     expect(toUserError({ code: 'LT403', message: 'only owners…' }).message).toBe('Your role does not allow this. Ask an owner or admin.');
   });
   it('maps Auth error codes and network failures', () => {

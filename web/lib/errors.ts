@@ -78,8 +78,8 @@ const AUTH: Record<string, UserError> = {
   validation_failed: { message: 'Some of what you entered is not valid.' },
 };
 
-/** LT codes whose database message is written for people (it names the thing in conflict). */
-const SPEAKING = new Set(['LT409', 'LT422']);
+/** LT codes whose database message is written for people (it names the thing in conflict, or the numbers). */
+const SPEAKING = new Set(['LT409', 'LT422', 'LT429']);
 
 export function toUserError(err: unknown): UserError {
   if (!err) return { message: 'Something went wrong. Try again.' };
