@@ -76,7 +76,8 @@ begin
     case when t.due_day_text ~ '^\d{1,2}$' then t.due_day_text::smallint end as due_day,
     coalesce(t.lease_start_text, t.lease_end_text, t.rent_text, t.deposit_text, t.due_day_text) is not null as has_lease,
     null::uuid as property_id,
-    null::uuid as unit_id
+    null::uuid as unit_id,
+    null::boolean as unit_is_new
   from (
     select
       case when nullif(btrim(r.row), '') ~ '^\d{1,7}$' then btrim(r.row)::integer else r.ordinality::integer + 1 end as row_no,
@@ -116,45 +117,45 @@ begin
 
   -- 2. Every row's problems, as (row, column, message). Column names are the import's field names.
   create temp table lintel_import_errors (row_no integer, col text, message text) on commit drop;
+  -- One array per row of 'column:message' for each rule it breaks (most rows: none), unnested.
   insert into pg_temp.lintel_import_errors (row_no, col, message)
-  select r.row_no, e.col, e.message
+  select r.row_no, split_part(e.problem, ':', 1), substr(e.problem, strpos(e.problem, ':') + 1)
   from pg_temp.lintel_import_rows r
-  cross join lateral (values
-    (r.property_name is null, 'property_name', 'Enter the property name.'),
-    (char_length(r.property_name) > 200, 'property_name', 'Keep the property name under 201 characters.'),
-    (char_length(r.address_line1) > 200, 'address_line1', 'Keep the address under 201 characters.'),
-    (char_length(r.address_line2) > 200, 'address_line2', 'Keep the address under 201 characters.'),
-    (char_length(r.city) > 100, 'city', 'Keep the city under 101 characters.'),
-    (char_length(r.region) > 100, 'region', 'Keep the state or region under 101 characters.'),
-    (char_length(r.postal_code) > 20, 'postal_code', 'Keep the postal code under 21 characters.'),
-    (r.country !~ '^[A-Z]{2}$', 'country', 'Use a two-letter country code, such as US or GB.'),
-    (r.unit_label is null, 'unit_label', 'Enter the unit label, such as 1A or Unit 101.'),
-    (char_length(r.unit_label) > 50, 'unit_label', 'Keep the unit label under 51 characters.'),
-    (r.bedrooms_text is not null and (r.bedrooms is null or r.bedrooms > 20), 'bedrooms', 'Bedrooms are a whole number from 0 to 20.'),
-    (r.bathrooms_text is not null and (r.bathrooms is null or r.bathrooms > 20), 'bathrooms', 'Bathrooms are a number from 0 to 20, such as 1 or 1.5.'),
-    (r.square_feet_text is not null and (r.square_feet is null or r.square_feet < 1), 'square_feet', 'Size is a whole number above zero.'),
-    (r.market_rent_text is not null and (r.market_rent_minor is null or r.market_rent_minor < 1), 'market_rent', 'Market rent must be an amount above zero.'),
-    (char_length(r.resident_name) > 200, 'resident_name', 'Keep the name under 201 characters.'),
-    (r.resident_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$', 'resident_email', 'Enter a valid email address, like name@example.com.'),
-    (char_length(r.resident_phone) > 50, 'resident_phone', 'Keep the phone number under 51 characters.'),
-    (r.resident_name is null and (r.resident_email is not null or r.resident_phone is not null), 'resident_name', 'Enter the resident’s name for this email or phone.'),
-    (char_length(r.co_resident_name) > 200, 'co_resident_name', 'Keep the name under 201 characters.'),
-    (r.co_resident_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$', 'co_resident_email', 'Enter a valid email address, like name@example.com.'),
-    (r.co_resident_name is null and r.co_resident_email is not null, 'co_resident_name', 'Enter the co-resident’s name for this email.'),
-    (r.co_resident_name is not null and r.resident_name is null, 'resident_name', 'Enter the main resident before a co-resident.'),
-    (r.co_resident_email = r.resident_email, 'co_resident_email', 'The co-resident needs an email of their own.'),
-    (r.resident_name is not null and not r.has_lease, 'lease_start', 'A resident needs a lease: enter its start date and rent.'),
-    (r.has_lease and r.lease_start_text is null, 'lease_start', 'Enter the lease start date.'),
-    (r.lease_start_text is not null and r.lease_start is null, 'lease_start', 'Enter the start date as YYYY-MM-DD, such as 2026-01-01.'),
-    (r.lease_end_text is not null and r.lease_end is null, 'lease_end', 'Enter the end date as YYYY-MM-DD, or leave it empty for month-to-month.'),
-    (r.lease_end <= r.lease_start, 'lease_end', 'The end date must be after the start date.'),
-    (r.has_lease and r.rent_text is null, 'rent', 'Enter the monthly rent.'),
-    (r.rent_text is not null and (r.rent_minor is null or r.rent_minor < 1), 'rent', 'Rent must be an amount above zero.'),
-    (r.deposit_text is not null and r.deposit_minor is null, 'deposit', 'The deposit must be an amount of zero or more.'),
-    (r.due_day_text is not null and (r.due_day is null or r.due_day not between 1 and 28), 'due_day', 'Rent is due on a day from 1 to 28, so every month has it.'),
-    (r.has_lease and r.resident_name is null and r.resident_email is null and r.resident_phone is null, 'resident_name', 'A lease needs its resident’s name.')
-  ) as e (bad, col, message)
-  where e.bad;
+  cross join lateral unnest(array_remove(array[
+    case when r.property_name is null then 'property_name:Enter the property name.' end,
+    case when char_length(r.property_name) > 200 then 'property_name:Keep the property name under 201 characters.' end,
+    case when char_length(r.address_line1) > 200 then 'address_line1:Keep the address under 201 characters.' end,
+    case when char_length(r.address_line2) > 200 then 'address_line2:Keep the address under 201 characters.' end,
+    case when char_length(r.city) > 100 then 'city:Keep the city under 101 characters.' end,
+    case when char_length(r.region) > 100 then 'region:Keep the state or region under 101 characters.' end,
+    case when char_length(r.postal_code) > 20 then 'postal_code:Keep the postal code under 21 characters.' end,
+    case when r.country !~ '^[A-Z]{2}$' then 'country:Use a two-letter country code, such as US or GB.' end,
+    case when r.unit_label is null then 'unit_label:Enter the unit label, such as 1A or Unit 101.' end,
+    case when char_length(r.unit_label) > 50 then 'unit_label:Keep the unit label under 51 characters.' end,
+    case when r.bedrooms_text is not null and (r.bedrooms is null or r.bedrooms > 20) then 'bedrooms:Bedrooms are a whole number from 0 to 20.' end,
+    case when r.bathrooms_text is not null and (r.bathrooms is null or r.bathrooms > 20) then 'bathrooms:Bathrooms are a number from 0 to 20, such as 1 or 1.5.' end,
+    case when r.square_feet_text is not null and (r.square_feet is null or r.square_feet < 1) then 'square_feet:Size is a whole number above zero.' end,
+    case when r.market_rent_text is not null and (r.market_rent_minor is null or r.market_rent_minor < 1) then 'market_rent:Market rent must be an amount above zero.' end,
+    case when char_length(r.resident_name) > 200 then 'resident_name:Keep the name under 201 characters.' end,
+    case when r.resident_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then 'resident_email:Enter a valid email address, like name@example.com.' end,
+    case when char_length(r.resident_phone) > 50 then 'resident_phone:Keep the phone number under 51 characters.' end,
+    case when r.resident_name is null and (r.resident_email is not null or r.resident_phone is not null) then 'resident_name:Enter the resident’s name for this email or phone.' end,
+    case when char_length(r.co_resident_name) > 200 then 'co_resident_name:Keep the name under 201 characters.' end,
+    case when r.co_resident_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then 'co_resident_email:Enter a valid email address, like name@example.com.' end,
+    case when r.co_resident_name is null and r.co_resident_email is not null then 'co_resident_name:Enter the co-resident’s name for this email.' end,
+    case when r.co_resident_name is not null and r.resident_name is null then 'resident_name:Enter the main resident before a co-resident.' end,
+    case when r.co_resident_email = r.resident_email then 'co_resident_email:The co-resident needs an email of their own.' end,
+    case when r.resident_name is not null and not r.has_lease then 'lease_start:A resident needs a lease: enter its start date and rent.' end,
+    case when r.has_lease and r.lease_start_text is null then 'lease_start:Enter the lease start date.' end,
+    case when r.lease_start_text is not null and r.lease_start is null then 'lease_start:Enter the start date as YYYY-MM-DD, such as 2026-01-01.' end,
+    case when r.lease_end_text is not null and r.lease_end is null then 'lease_end:Enter the end date as YYYY-MM-DD, or leave it empty for month-to-month.' end,
+    case when r.lease_end <= r.lease_start then 'lease_end:The end date must be after the start date.' end,
+    case when r.has_lease and r.rent_text is null then 'rent:Enter the monthly rent.' end,
+    case when r.rent_text is not null and (r.rent_minor is null or r.rent_minor < 1) then 'rent:Rent must be an amount above zero.' end,
+    case when r.deposit_text is not null and r.deposit_minor is null then 'deposit:The deposit must be an amount of zero or more.' end,
+    case when r.due_day_text is not null and (r.due_day is null or r.due_day not between 1 and 28) then 'due_day:Rent is due on a day from 1 to 28, so every month has it.' end,
+    case when r.has_lease and r.resident_name is null and r.resident_email is null and r.resident_phone is null then 'resident_name:A lease needs its resident’s name.' end
+  ], null)) as e (problem);
 
   -- The same unit twice in the file: every later row names the first.
   insert into pg_temp.lintel_import_errors (row_no, col, message)
@@ -204,7 +205,7 @@ begin
   where r.property_id is not null and r.unit_label is not null
   order by r.property_id, r.unit_label, r.row_no;
 
-  update pg_temp.lintel_import_rows r set unit_id = u.id
+  update pg_temp.lintel_import_rows r set unit_id = u.id, unit_is_new = u.is_new
   from pg_temp.lintel_import_units u where u.property_id = r.property_id and u.label = r.unit_label;
 
   -- 5. Leases: the same start date on a reused unit is that lease again (a file imported twice
@@ -216,8 +217,9 @@ begin
          coalesce(same.id, gen_random_uuid()) as id, same.id is null as is_new
   from pg_temp.lintel_import_rows r
   left join lateral (
+    -- a new unit has no lease to look for
     select l.id from public.leases l
-    where l.org_id = v_org and l.unit_id = r.unit_id and l.start_date = r.lease_start
+    where not r.unit_is_new and l.org_id = v_org and l.unit_id = r.unit_id and l.start_date = r.lease_start
     order by l.created_at, l.id limit 1
   ) same on true
   where r.has_lease and r.unit_id is not null and r.lease_start is not null;
