@@ -8,8 +8,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { statusVariables } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { headersObject, type MountedService, type RequestContext } from '../service.ts';
-import type { ServiceContext } from '../services.ts';
+import { headersObject, type MountedService, type RequestContext, type ServiceContext } from '../service.ts';
 import { functionsDir, loadFunctions, loadSecrets, type FunctionDef } from './config.ts';
 
 export const PREFIX = '/functions/v1';

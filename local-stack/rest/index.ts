@@ -4,8 +4,7 @@
 // statement shaped like PostgREST's, its error bodies and statuses.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { ServiceContext } from '../services.ts';
-import { headersObject, type MountedService, type RequestContext } from '../service.ts';
+import { headersObject, type MountedService, type RequestContext, type ServiceContext } from '../service.ts';
 import { JwtError } from '../jwt.ts';
 import { ApiError, columnNotFound, fromPg } from './errors.ts';
 import { openApi } from './openapi.ts';

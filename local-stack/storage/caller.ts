@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { JwtError } from '../jwt.ts';
 import type { StackConfig } from '../config.ts';
-import type { ServiceContext } from '../services.ts';
+import type { ServiceContext } from '../service.ts';
 import { ERRORS } from './errors.ts';
 
 /** Who a request acts as: the verified claims, or none (an anonymous request on a route that allows it). */
