@@ -5,9 +5,10 @@ import { WebSocketServer } from 'ws';
 import { headersObject, type MountedService, type ServiceContext } from '../service.ts';
 import { writeGrants } from './authorization.ts';
 import { startFeed } from './feed.ts';
-import { Conn, confirmToken, Hub, MAX_PAYLOAD_BYTES, type Claims } from './hub.ts';
+import { Conn, Hub, MAX_PAYLOAD_BYTES } from './hub.ts';
 import { ChangeRouter } from './postgres-changes.ts';
 import type { Outbound, Vsn } from './protocol.ts';
+import { confirmToken, type Claims } from './token.ts';
 
 const PREFIX = '/realtime/v1';
 const WEBSOCKET_PATHS = new Set([`${PREFIX}/websocket`, `${PREFIX}/websocket/`]);
