@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
 import pg from 'pg';
+import { readCredential, type BearerRule } from '../bearer.ts';
 import { createJwtVerifier, JwtError, loadSigningKeys, publicJwks, type SigningKey } from '../jwt.ts';
 import type { MountedService, ServiceContext } from '../service.ts';
 import { AuthError, E, errorResponse } from './errors.ts';
@@ -33,6 +34,11 @@ const MAX_BODY = 256 * 1024;
 // supabase/auth internal/models/flow_state.go: PKCE auth codes live 5 minutes.
 const FLOW_STATE_TTL = 300;
 const EMAIL_RE = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+/** Routes for a signed-in user read `Authorization` only (GoTrue requireAuthentication). */
+const GOTRUE_USER_BEARER: BearerRule = { scheme: 'gotrue', apikey: 'never' };
+/** Admin routes also take the secret key as `apikey` when no bearer token came. */
+const GOTRUE_ADMIN_BEARER: BearerRule = { scheme: 'gotrue', apikey: 'without-bearer' };
 
 export interface AuthOptions {
   /** An `[auth]`-shaped table overlaid on config.toml's (tests: hook on, signup off, ...). */
@@ -398,12 +404,11 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
 
   /** Bearer token → verified claims, user and session (GoTrue requireAuthentication). */
   const authenticate = async (c: Context<Env>) => {
-    const header = c.req.header('authorization') ?? '';
-    const m = /^bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw E.noAuthorization();
+    const cred = readCredential(c.req.header('authorization'), null, GOTRUE_USER_BEARER);
+    if (cred.from === 'none') throw E.noAuthorization();
     let claims: Record<string, any>;
     try {
-      claims = (await verify(m[1]!)) as Record<string, any>;
+      claims = (await verify(cred.token)) as Record<string, any>;
     } catch (err) {
       if (err instanceof JwtError) {
         if (err.reason === 'expired') throw E.badJwt('token is expired');
@@ -430,14 +435,12 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
 
   /** Admin routes accept the service role (or supabase_admin) JWT, or the secret API key. */
   const requireAdmin = async (c: Context<Env>) => {
-    const header = c.req.header('authorization') ?? '';
-    const bearer = /^bearer\s+(\S+)$/i.exec(header)?.[1];
-    const apikey = c.req.header('apikey');
-    if (bearer === ctx.config.keys.secretKey || (!bearer && apikey === ctx.config.keys.secretKey)) return;
-    if (!bearer) throw E.noAuthorization();
+    const cred = readCredential(c.req.header('authorization'), c.req.header('apikey'), GOTRUE_ADMIN_BEARER);
+    if (cred.from !== 'none' && cred.token === ctx.config.keys.secretKey) return;
+    if (cred.from !== 'authorization') throw E.noAuthorization();
     let claims: Record<string, any>;
     try {
-      claims = (await verify(bearer)) as Record<string, any>;
+      claims = (await verify(cred.token)) as Record<string, any>;
     } catch (err) {
       if (err instanceof JwtError) throw E.badJwt(err.message);
       throw err;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { headersObject, type MountedService, type RequestContext, type ServiceContext } from '../service.ts';
+import { readCredential, type BearerRule } from '../bearer.ts';
 import { JwtError } from '../jwt.ts';
 import { ApiError, columnNotFound, fromPg } from './errors.ts';
 import { openApi } from './openapi.ts';
@@ -49,6 +50,8 @@ const settingsStep = (n: number) => {
   }
   return step;
 };
+/** Kong copies `apikey` into `Authorization` when the request has no bearer token. */
+const POSTGREST_BEARER: BearerRule = { scheme: 'postgrest', apikey: 'without-bearer' };
 const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict', 'and', 'or', 'not.and', 'not.or']);
 
 interface RestConfig {
@@ -335,22 +338,14 @@ class Handler {
   private async authenticate(req: Request): Promise<Auth> {
     const { config } = this.getState();
     const keys = this.ctx.config.keys;
-    const authz = req.headers.get('authorization');
-    const apikey = req.headers.get('apikey');
-    let token: string | undefined;
-    if (authz !== null) {
-      const m = /^bearer\s*(.*)$/i.exec(authz.trim());
-      if (m) {
-        token = m[1]!.trim();
-        if (token === '') {
-          throw new ApiError(401, 'PGRST301', 'Empty JWT is sent in Authorization header', null, null, {
-            'www-authenticate': 'Bearer error="invalid_token", error_description="Empty JWT is sent in Authorization header"',
-          });
-        }
-      }
+    const cred = readCredential(req.headers.get('authorization'), req.headers.get('apikey'), POSTGREST_BEARER);
+    if (cred.from === 'none') return { role: config.anonRole, claims: { role: config.anonRole }, authed: false };
+    const token = cred.token;
+    if (token === '') {
+      throw new ApiError(401, 'PGRST301', 'Empty JWT is sent in Authorization header', null, null, {
+        'www-authenticate': 'Bearer error="invalid_token", error_description="Empty JWT is sent in Authorization header"',
+      });
     }
-    if (token === undefined && apikey) token = apikey;
-    if (token === undefined) return { role: config.anonRole, claims: { role: config.anonRole }, authed: false };
     // The opaque API keys are not JWTs: the publishable key acts as anon, the secret key as service_role.
     if (token.startsWith('sb_publishable_')) {
       if (token !== keys.publishableKey) throw invalidApiKey();
