@@ -1,12 +1,14 @@
 // The postgres_changes filter grammar, apart from the change router so the hub (which parses
 // filters at join) and the router (which matches them) do not import each other.
 
+/** One `column=op.value` filter of a postgres_changes binding. */
 export interface Filter {
   column: string;
   op: 'eq' | 'neq' | 'lt' | 'lte' | 'gt' | 'gte' | 'in';
   value: string | string[];
 }
 
+/** A channel's postgres_changes binding: its params as joined, its id, its parsed filter. */
 export interface PgSubscription {
   id: number;
   params: { event?: string; schema?: string; table?: string; filter?: string };
