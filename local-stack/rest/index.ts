@@ -16,6 +16,12 @@ import { errorResponse, jsonResponse, respond, respondInfo, respondOpenApi } fro
 import { loadSchemaCache, type SchemaCache } from './schema.ts';
 
 const PREFIX = '/rest/v1';
+/**
+ * PostgREST's CORS middleware (src/PostgREST/Cors.hs) answers a request that carries an Origin
+ * with these exposed headers, so a browser's supabase-js can read Content-Range (counts) and
+ * Location; Kong in front of it adds the allowed origin but leaves this header alone.
+ */
+const EXPOSED_HEADERS = 'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit';
 /** Prepared statements kept per distinct SQL text; rarer shapes run unnamed. */
 const MAX_NAMED_STATEMENTS = 2000;
 
@@ -93,6 +99,12 @@ export async function startRest(ctx: ServiceContext): Promise<MountedService> {
   const authenticate = createAuthenticator({ keys: ctx.config.keys, verifyJwt: ctx.verifyJwt });
 
   const handle = async (req: Request, rctx: RequestContext): Promise<Response> => {
+    const res = await answer(req, rctx);
+    if (req.headers.has('origin')) res.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
+    return res;
+  };
+
+  const answer = async (req: Request, rctx: RequestContext): Promise<Response> => {
     try {
       await reloading;
       const method = requestMethod(req);

@@ -189,6 +189,20 @@ describe('reads and filters', () => {
     expect(estimated.count).toBe(4);
   });
 
+  it('exposes Content-Range to a browser (a request with an Origin), as PostgREST’s CORS middleware does', async () => {
+    const fromPage = await raw('/rest_t_items?select=code', { headers: { origin: 'http://127.0.0.1:5173', prefer: 'count=exact', authorization: `Bearer ${stack().SERVICE_ROLE_KEY}` }, key: stack().SERVICE_ROLE_KEY });
+    const exposed = (fromPage.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+    expect(exposed).toEqual(expect.arrayContaining(['content-range', 'location', 'range-unit']));
+    expect(fromPage.headers.get('access-control-allow-origin')).toBe('*');
+    const refused = await raw('/rest_t_nothing', { headers: { origin: 'http://127.0.0.1:5173' } });
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('access-control-expose-headers')).toContain('Content-Range');
+    if (local()) {
+      const fromServer = await raw('/rest_t_items?select=code');
+      expect(fromServer.headers.get('access-control-expose-headers')).toBeNull();
+    }
+  });
+
   it('honours a Range header and refuses an unsatisfiable one with 416 PGRST103', async () => {
     const h = { authorization: `Bearer ${stack().SERVICE_ROLE_KEY}`, range: '1-2', prefer: 'count=exact' };
     const res = await raw('/rest_t_items?select=code&order=code', { key: stack().SERVICE_ROLE_KEY, headers: h });
