@@ -8,6 +8,9 @@ import { API_VERSION, clientSecret, newId, nowSeconds, randomToken, type TestPay
 // `transfer_data: {destination: …}`, `last_payment_error: {type: "idempotency_error"}`), the
 // builder keeps it null: that is what a fresh object of that state carries.
 
+/** Stripe's dispute fee in the US (stripe.com/pricing: $15 per dispute). */
+const DISPUTE_FEE = 1500;
+
 const EMPTY_ADDRESS: Stripe.Address = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
 
 /** Stripe's `*_decimal` fields are decimal strings on the wire; the client types them as Decimal. */
@@ -425,9 +428,13 @@ export function dispute(ch: Stripe.Charge): Stripe.Dispute {
   };
 }
 
-/** A balance transaction embedded in a dispute (funds withdrawn or reinstated). */
+/**
+ * A balance transaction embedded in a dispute: the withdrawal (amount plus Stripe's $15 US
+ * dispute fee) or, when the dispute is won, the reinstated amount (the fee is not returned).
+ */
 export function disputeBalanceTransaction(dp: Stripe.Dispute, amount: number, description: string): Stripe.BalanceTransaction {
   const created = nowSeconds();
+  const fee = amount < 0 ? DISPUTE_FEE : 0;
   return {
     id: newId('txn'),
     object: 'balance_transaction',
@@ -438,13 +445,13 @@ export function disputeBalanceTransaction(dp: Stripe.Dispute, amount: number, de
     currency: dp.currency,
     description,
     exchange_rate: null,
-    fee: amount < 0 ? 1500 : -1500,
-    fee_details: [{ amount: amount < 0 ? 1500 : -1500, application: null, currency: dp.currency, description: 'Dispute fee', type: 'stripe_fee' }],
-    net: amount < 0 ? amount - 1500 : amount + 1500,
+    fee,
+    fee_details: fee ? [{ amount: fee, application: null, currency: dp.currency, description: 'Dispute fee', type: 'stripe_fee' }] : [],
+    net: amount - fee,
     reporting_category: amount < 0 ? 'dispute' : 'dispute_reversal',
     source: dp.id,
     status: 'pending',
-    type: amount < 0 ? 'adjustment' : 'adjustment',
+    type: 'adjustment',
   };
 }
 
