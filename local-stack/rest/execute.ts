@@ -107,6 +107,8 @@ export async function execute(d: ExecuteDeps, x: Execution): Promise<Outcome> {
       if (k.startsWith('pgrst.') || k === 'search_path' || k === 'session_preload_libraries') continue;
       settings.push(k, v);
     }
+    // A called function's own statement_timeout outlasts the role's (set_config: the later wins).
+    for (const [k, v] of plan.fn?.hoisted ?? []) settings.push(k, v);
     if (prefer.timezone) settings.push('timezone', prefer.timezone);
     // Extra counts run inside the transaction, and a failed cardinality or max-affected check
     // must roll a write back: those requests end the transaction in a second round trip.

@@ -67,6 +67,8 @@ export interface Fn {
   description: string | null;
   /** `rows 1`: a set-returning function PostgREST treats as to-one when embedded. */
   rowsOne: boolean;
+  /** Its `set` clauses PostgREST applies to the request's transaction (HOISTED_SETTINGS). */
+  hoisted: [string, string][];
   /**
    * Whether `/rpc` can call it: PostgREST only knows functions whose parameters are all named,
    * or that take one unnamed json / jsonb / text / xml / bytea parameter (named '').
@@ -156,7 +158,7 @@ select p.oid::int as oid, n.nspname as schema, p.proname as name, p.provolatile 
       'relname', (select rc.relname from pg_type at join pg_class rc on rc.oid = at.typrelid where at.oid = t),
       'pos', i) order by i)
     from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) with ordinality u(t, i)), '[]') as args,
-  p.pronargdefaults as ndefaults, p.prorows::float8 as prorows
+  p.pronargdefaults as ndefaults, p.prorows::float8 as prorows, p.proconfig as config
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_type rt on rt.oid = p.prorettype
@@ -164,6 +166,14 @@ left join pg_class rtc on rtc.oid = rt.typrelid
 left join pg_namespace rtn on rtn.oid = rtc.relnamespace
 left join pg_description d on d.objoid = p.oid and d.classoid = 'pg_proc'::regclass
 where n.nspname = any($1) and p.prokind = 'f'`;
+
+/**
+ * A function's settings PostgREST (12.2+) applies as transaction-scoped settings before calling
+ * it, over the role's: `db-hoisted-tx-settings` by default (statement_timeout, the plan_filter
+ * cost limit; default_transaction_isolation goes into the BEGIN). Postgres alone would apply
+ * them only inside the function, too late for a timeout that starts with the statement.
+ */
+const HOISTED_SETTINGS = new Set(['statement_timeout', 'plan_filter.statement_cost_limit']);
 
 const ROLE_SETTINGS_SQL = `
 select r.rolname, s.setconfig
@@ -268,6 +278,9 @@ export async function loadSchemaCache(client: pg.ClientBase, schemas: string[]):
       scalar: !composite && !outColumns && r.return_typname !== 'record',
       description: r.description,
       rowsOne: r.prorows === 1,
+      hoisted: ((r.config as string[] | null) ?? [])
+        .map((c) => [c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1)] as [string, string])
+        .filter(([k]) => HOISTED_SETTINGS.has(k)),
       callable: params.every((x) => x.name) || (params.length === 1 && ['json', 'jsonb', 'text', 'xml', 'bytea'].includes(params[0]!.typname)),
     };
     const k = key(r.schema, r.name);

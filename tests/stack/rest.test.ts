@@ -84,6 +84,23 @@ describe('auth, role and request settings', () => {
     expect(user).toEqual({ statement_timeout: '8s' });
   });
 
+  it('applies a called function\'s own statement_timeout to the request, as PostgREST hoists it', async () => {
+    // Postgres alone would set it only inside the function, after the role's 8 s started counting.
+    await client.query(`create function public.rest_t_hasty() returns void language sql set statement_timeout = '300ms' as $$ select pg_sleep(1) $$;
+      grant execute on function public.rest_t_hasty() to authenticated; notify pgrst, 'reload schema'`);
+    try {
+      let res = await managerA.rpc('rest_t_hasty');
+      for (let i = 0; i < 50 && res.error?.code === 'PGRST202'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        res = await managerA.rpc('rest_t_hasty');
+      }
+      expect(res.error?.code).toBe('57014');
+      expect((await managerA.rpc('rest_t_settings')).data).toEqual({ statement_timeout: '8s' });
+    } finally {
+      await client.query(`drop function public.rest_t_hasty(); notify pgrst, 'reload schema'`);
+    }
+  });
+
   it('rejects an expired token with 401 PGRST303 and WWW-Authenticate', async () => {
     const expired = await userToken({ sub: 'x' }, { expiresIn: -60 });
     const res = await raw('/rest_t_orgs', { headers: { authorization: `Bearer ${expired}` } });
