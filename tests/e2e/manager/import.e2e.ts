@@ -11,6 +11,8 @@ async function upload(page: Page, label: string, name: string, body: Buffer) {
 }
 
 test('a manager imports a spreadsheet: template, problems per row, a fixed file, progress and a summary', async ({ asManager: page }, info) => {
+  // A whole journey: four uploads of the page's state, two accessibility scans, seven screenshots.
+  test.slow();
   // Both projects run this on one stack: each imports its own property.
   const run = `${info.project.name}-${Date.now().toString(36)}`;
   const property = `Harbor View ${run}`;
@@ -21,6 +23,7 @@ test('a manager imports a spreadsheet: template, problems per row, a fixed file,
   await expect(page).toHaveURL(/\/app\/import$/);
   await expect(page.getByRole('heading', { name: 'Import a spreadsheet', level: 1 })).toBeVisible();
   await expect(page.getByText('What each column means')).toBeVisible();
+  await expect(page.getByLabel('Choose a CSV file')).toBeEnabled();
   await screenshot(page, info, 'import-start');
   await expectAccessible(page);
 
@@ -107,6 +110,7 @@ test('a manager imports a spreadsheet: template, problems per row, a fixed file,
 });
 
 test('a 10,000-row file is read and checked in the browser, and the plan’s unit limit stops it whole', async ({ asManager: page }, info) => {
+  test.slow();
   const lines = ['Property,Unit,Resident name,Resident email,Lease start,Rent'];
   for (let i = 0; i < 10_000; i++) lines.push(`Big Block ${Math.floor(i / 50)},U${i % 50},Resident ${i},r${i}@example.com,2026-01-01,1450.00`);
   await page.goto('/app/import');
