@@ -2,6 +2,34 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, expectAccessible, screenshot, test } from '../fixtures.ts';
 
+/** Properties an import test created in Acme, removed after it so other tests see the seed's portfolio. */
+const imported: string[] = [];
+
+test.afterEach(async ({ stack }) => {
+  const rest = async (path: string, method = 'GET') => {
+    const res = await fetch(`${stack.API_URL}/rest/v1/${path}`, {
+      method,
+      headers: { apikey: stack.SERVICE_ROLE_KEY!, Authorization: `Bearer ${stack.SERVICE_ROLE_KEY}` },
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return method === 'GET' ? ((await res.json()) as { id: string; resident_id?: string }[]) : [];
+  };
+  const list = (rows: { id: string }[]) => `(${rows.map((r) => r.id).join(',')})`;
+  for (const name of imported.splice(0)) {
+    for (const property of await rest(`properties?select=id&name=eq.${encodeURIComponent(name)}`)) {
+      const units = await rest(`units?select=id&property_id=eq.${property.id}`);
+      if (units.length) {
+        const leases = await rest(`leases?select=id&unit_id=in.${list(units)}`);
+        const people = leases.length ? await rest(`lease_residents?select=id:resident_id&lease_id=in.${list(leases)}`) : [];
+        if (leases.length) await rest(`leases?id=in.${list(leases)}`, 'DELETE');
+        if (people.length) await rest(`residents?id=in.${list(people)}`, 'DELETE');
+        await rest(`units?property_id=eq.${property.id}`, 'DELETE');
+      }
+      await rest(`properties?id=eq.${property.id}`, 'DELETE');
+    }
+  }
+});
+
 const csv = (rows: string[][]) => Buffer.from(rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n'));
 
 async function upload(page: Page, label: string, name: string, body: Buffer) {
@@ -16,6 +44,7 @@ test('a manager imports a spreadsheet: template, problems per row, a fixed file,
   // Both projects run this on one stack: each imports its own property.
   const run = `${info.project.name}-${Date.now().toString(36)}`;
   const property = `Harbor View ${run}`;
+  imported.push(property);
   await page.goto('/app');
   // The sidebar folds away under 1024 px.
   if (info.project.name === 'tablet') await page.getByRole('button', { name: 'Menu', exact: true }).click();
@@ -54,6 +83,9 @@ test('a manager imports a spreadsheet: template, problems per row, a fixed file,
   const columns = page.getByRole('region', { name: 'Match the columns' });
   await expect(columns.getByRole('combobox', { name: /^Unit/ })).toContainText('Apt #');
   await expect(columns.getByRole('combobox', { name: /^Resident name/ })).toContainText('Tenant Name');
+  await expect(columns.getByText('Columns Lintel did not match: Asking.')).toBeVisible();
+  await expect(columns.getByRole('combobox', { name: /^Market rent/ })).toHaveCount(0);
+  await columns.getByRole('button', { name: 'Show all fields (12 more)' }).click();
   await expect(columns.getByRole('combobox', { name: /^Market rent/ })).toContainText('Not in my file');
   await columns.getByRole('combobox', { name: /^Market rent/ }).click();
   await page.getByRole('option', { name: 'Asking' }).click();
@@ -128,6 +160,33 @@ test('a 10,000-row file is read and checked in the browser, and the plan’s uni
   await screenshot(page, info, 'import-10k-limit');
   await page.goto('/app/properties?q=Big%20Block');
   await expect(page.getByRole('heading', { name: /No property matches/ })).toBeVisible();
+});
+
+test('a row only the database can refuse is marked on that row, and nothing is imported', async ({ asManager: page, stack }, info) => {
+  // Unit 101 of the seed's Maple Court has an active lease; the unit beside it would be new.
+  const label = `Unit ${info.project.name} ${Date.now().toString(36)}`;
+  const file = csv([
+    ['Property', 'Unit', 'Resident name', 'Lease start', 'Rent'],
+    ['Maple Court', label, 'Ada Byrne', '2026-02-01', '1200'],
+    ['Maple Court', 'Unit 101', 'Ben Ochoa', '2026-02-01', '1300'],
+  ]);
+  await page.goto('/app/import');
+  await upload(page, 'Choose a CSV file', 'maple.csv', file);
+  const rows = page.getByRole('region', { name: 'Check the rows' });
+  await rows.getByRole('button', { name: 'Import 2 rows' }).click();
+  const alert = rows.getByRole('alert');
+  await expect(alert).toContainText("1 of the file's rows cannot be imported");
+  await expect(alert).toContainText('nothing was imported. The rows are marked in the table.');
+  const problems = rows.getByRole('table', { name: 'Rows of the file with problems' });
+  await expect(problems.getByRole('row')).toHaveCount(2);
+  await expect(problems.getByRole('row', { name: /^3 / })).toContainText(/Lease start: Maple Court, Unit 101 already has an active lease from \d{4}-\d{2}-\d{2}\./);
+  await expect(rows.getByRole('button', { name: 'Import 2 rows' })).toBeDisabled();
+  await screenshot(page, info, 'import-refused-row');
+  // The good row was not written either.
+  const units = await fetch(`${stack.API_URL}/rest/v1/units?select=id&label=eq.${encodeURIComponent(label)}`, {
+    headers: { apikey: stack.SERVICE_ROLE_KEY!, Authorization: `Bearer ${stack.SERVICE_ROLE_KEY}` },
+  }).then((r) => r.json());
+  expect(units).toEqual([]);
 });
 
 test('viewers are not offered the import', async ({ asViewer: page }) => {
