@@ -39,6 +39,7 @@ async function newEnv() {
       LINTEL_API_PORT: String(await freePort()),
       LINTEL_DB_PORT: String(await freePort()),
       LINTEL_MAIL_PORT: String(await freePort()),
+      LINTEL_SMTP_PORT: String(await freePort()),
       LINTEL_STRIPE_PORT: String(await freePort()),
     },
   };
