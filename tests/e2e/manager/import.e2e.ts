@@ -85,12 +85,12 @@ test('a manager imports a spreadsheet: template, problems per row, a fixed file,
   await expect(columns.getByRole('combobox', { name: /^Resident name/ })).toContainText('Tenant Name');
   await expect(columns.getByText('Columns Lintel did not match: Asking.')).toBeVisible();
   await expect(columns.getByRole('combobox', { name: /^Market rent/ })).toHaveCount(0);
+  await screenshot(page, info, 'import-columns');
   await columns.getByRole('button', { name: 'Show all fields (12 more)' }).click();
   await expect(columns.getByRole('combobox', { name: /^Market rent/ })).toContainText('Not in my file');
   await columns.getByRole('combobox', { name: /^Market rent/ }).click();
   await page.getByRole('option', { name: 'Asking' }).click();
   await expect(columns.getByRole('combobox', { name: /^Market rent/ })).toContainText('Asking');
-  await screenshot(page, info, 'import-columns');
 
   const rows = page.getByRole('region', { name: 'Check the rows' });
   await expect(rows.getByText('2 of 5 rows have problems.')).toBeVisible();
