@@ -91,17 +91,29 @@ isOneToOne: false
                   ]
                 },"leases": {
                   Row: {
-                    "balance_minor": number,"created_at": string,"currency": string,"deposit_minor": number,"due_day": number,"end_date": string | null,"grace_days": number,"id": string,"late_fee_minor": number,"late_fee_posted_period": string | null,"org_id": string,"rent_minor": number,"rent_posted_period": string | null,"start_date": string,"status": string,"unit_id": string,"updated_at": string
+                    "balance_minor": number,"created_at": string,"currency": string,"deposit_minor": number,"due_day": number,"end_date": string | null,"grace_days": number,"id": string,"late_fee_minor": number,"late_fee_posted_period": string | null,"org_id": string,"previous_lease_id": string | null,"rent_minor": number,"rent_posted_period": string | null,"start_date": string,"status": string,"unit_id": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"rent_minor": number,"rent_posted_period"?: string | null,"start_date": string,"status"?: string,"unit_id": string,"updated_at"?: string
+                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"previous_lease_id"?: string | null,"rent_minor": number,"rent_posted_period"?: string | null,"start_date": string,"status"?: string,"unit_id": string,"updated_at"?: string
                   }
                   Update: {
-                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"rent_minor"?: number,"rent_posted_period"?: string | null,"start_date"?: string,"status"?: string,"unit_id"?: string,"updated_at"?: string
+                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"previous_lease_id"?: string | null,"rent_minor"?: number,"rent_posted_period"?: string | null,"start_date"?: string,"status"?: string,"unit_id"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
+      foreignKeyName: "leases_org_id_previous_lease_id_fkey"
+      columns: ["org_id","previous_lease_id"]
+isOneToOne: false
+      referencedRelation: "lease_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "leases_org_id_previous_lease_id_fkey"
+      columns: ["org_id","previous_lease_id"]
+isOneToOne: false
+      referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
       foreignKeyName: "leases_org_id_unit_id_fkey"
       columns: ["org_id","unit_id"]
 isOneToOne: false
@@ -505,6 +517,33 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"create_lease":
+{ Args: { "p_deposit_minor"?: number,"p_due_day"?: number,"p_end_date"?: string,"p_grace_days"?: number,"p_late_fee_minor"?: number,"p_rent_minor"?: number,"p_resident_ids": (string)[],"p_start_date": string,"p_status"?: string,"p_unit_id": string }; Returns: {
+              "balance_minor": number,
+"created_at": string,
+"currency": string,
+"deposit_minor": number,
+"due_day": number,
+"end_date": string | null,
+"grace_days": number,
+"id": string,
+"late_fee_minor": number,
+"late_fee_posted_period": string | null,
+"org_id": string,
+"previous_lease_id": string | null,
+"rent_minor": number,
+"rent_posted_period": string | null,
+"start_date": string,
+"status": string,
+"unit_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "leases"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "create_organization":
 { Args: { "p_country"?: string,"p_currency"?: string,"p_locale"?: string,"p_name": string,"p_slug": string,"p_timezone"?: string }; Returns: {
               "billing_email": string | null,
@@ -535,6 +574,33 @@ isOneToOne: false
 "custom_access_token_hook":
 { Args: { "event": Json }; Returns: Json
                            },
+"end_lease":
+{ Args: { "p_lease_id": string,"p_move_out": string }; Returns: {
+              "balance_minor": number,
+"created_at": string,
+"currency": string,
+"deposit_minor": number,
+"due_day": number,
+"end_date": string | null,
+"grace_days": number,
+"id": string,
+"late_fee_minor": number,
+"late_fee_posted_period": string | null,
+"org_id": string,
+"previous_lease_id": string | null,
+"rent_minor": number,
+"rent_posted_period": string | null,
+"start_date": string,
+"status": string,
+"unit_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "leases"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "invite_member":
 { Args: { "p_email": string,"p_resident_id"?: string,"p_role": string }; Returns: Json
                            },
@@ -594,6 +660,33 @@ isOneToOne: false
 "remove_member":
 { Args: { "p_user_id": string }; Returns: undefined
                            },
+"renew_lease":
+{ Args: { "p_end_date"?: string,"p_lease_id": string,"p_rent_minor"?: number }; Returns: {
+              "balance_minor": number,
+"created_at": string,
+"currency": string,
+"deposit_minor": number,
+"due_day": number,
+"end_date": string | null,
+"grace_days": number,
+"id": string,
+"late_fee_minor": number,
+"late_fee_posted_period": string | null,
+"org_id": string,
+"previous_lease_id": string | null,
+"rent_minor": number,
+"rent_posted_period": string | null,
+"start_date": string,
+"status": string,
+"unit_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "leases"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "run_rent_charges":
 { Args: { "as_of"?: string }; Returns: Json
                            },
