@@ -9,6 +9,7 @@ import { dbUrl, statusVariables, type StackConfig } from './config.ts';
 import { startGateway } from './gateway/index.ts';
 import type { Logger } from './log.ts';
 import { startMail, type MailHandle } from './mail/index.ts';
+import { stackEndpoints, startStripe, type StripeHandle } from './stripe/index.ts';
 import type { Stoppable } from './service.ts';
 import { commandLine } from './process.ts';
 import { SERVICES } from './services.ts';
@@ -38,6 +39,7 @@ export interface RunningStack {
   config: StackConfig;
   status: Record<string, string>;
   mail: MailHandle;
+  stripe: StripeHandle;
   stop(): Promise<void>;
 }
 
@@ -108,6 +110,14 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     });
     started.push(mail);
 
+    const stripe = await startStripe({
+      host: config.host,
+      port: config.ports.stripe,
+      logger: logger.child({ service: 'stripe' }),
+      endpoints: stackEndpoints(statusVariables(config).API_URL!),
+    });
+    started.push(stripe);
+
     progress('Starting the API gateway');
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     // An idle connection dropped by a restarting database must not crash the stack.
@@ -149,6 +159,7 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
       config,
       status,
       mail,
+      stripe,
       stop() {
         // Ctrl-C and a finally block may both ask; the second waits for the first.
         stopping ??= (async () => {
