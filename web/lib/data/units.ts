@@ -96,3 +96,9 @@ export async function deleteUnit(client: Client, orgId: string, id: string): Pro
   const { error } = await client.from('units').delete().eq('org_id', orgId).eq('id', id);
   if (error) throw error;
 }
+
+/** How a unit is named in a sentence or title: "Unit 4B", or the label as is when it already says "Unit". */
+export function unitName(label: string | null | undefined): string {
+  const l = (label ?? '').trim();
+  return /^(unit|apt|apartment|suite|ste)\b/i.test(l) ? l : `Unit ${l}`;
+}
