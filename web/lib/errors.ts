@@ -54,8 +54,8 @@ const CONSTRAINTS: Record<string, UserError> = {
  * side: "update or delete on table … violates foreign key constraint …"): why, in words.
  */
 const STILL_REFERENCED: Record<string, string> = {
-  leases_org_id_unit_id_fkey: 'This unit has leases, so it cannot be deleted: its lease and payment history stays with it.',
-  lease_residents_org_id_resident_id_fkey: 'This resident is on a lease, so they cannot be deleted: the lease and its payments name them.',
+  leases_org_id_unit_id_fkey: 'This unit has leases, so it cannot be deleted. Its lease and payment history stays with it.',
+  lease_residents_org_id_resident_id_fkey: 'This resident is on a lease, so they cannot be deleted. The lease and its payments name them.',
   units_org_id_property_id_fkey: 'This property has units. Delete or move its units first.',
 };
 

@@ -31,6 +31,7 @@ test('the residents list searches name, email or phone and sorts, in the URL', a
 test('a manager adds, edits and deletes a resident; one on a lease is kept and says why', async ({ asManager: page }, info) => {
   const name = `Rita Test ${tag()}`;
   await page.goto('/app/residents');
+  await expect(page.getByRole('table', { name: 'Residents' }).locator('tbody a').first()).toBeVisible();
   await page.getByRole('button', { name: 'Add resident' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add a resident' });
   await dialog.getByLabel('Email').fill('not-an-email');
@@ -51,6 +52,7 @@ test('a manager adds, edits and deletes a resident; one on a lease is kept and s
   await screenshot(page, info, 'resident-detail-new');
   await expectAccessible(page);
 
+  await expect(page.getByRole('button', { name: 'Edit' })).toBeVisible();
   await page.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog', { name: `Edit ${name}` });
   await edit.getByLabel('Phone').fill('+1 555 0199');
@@ -64,11 +66,12 @@ test('a manager adds, edits and deletes a resident; one on a lease is kept and s
 
   // Someone on a lease stays, and the page says why.
   await page.goto('/app/residents?q=Elizabeth%20Lopez');
+  await expect(page.getByRole('link', { name: 'Elizabeth Lopez' })).toBeVisible();
   const row = page.getByRole('table', { name: 'Residents' }).locator('tbody tr').first();
   await row.getByRole('button', { name: 'Actions for Elizabeth Lopez' }).click();
   await page.getByRole('menuitem', { name: 'Delete' }).click();
   await page.getByRole('button', { name: 'Delete resident' }).click();
-  await expect(page.getByText(/This resident is on a lease, so they cannot be deleted/)).toBeVisible();
+  await expect(page.getByText(/This resident is on a lease, so they cannot be deleted\. The lease and its payments name them\./)).toBeVisible();
   await screenshot(page, info, 'resident-delete-refused');
   await page.getByRole('link', { name: 'Elizabeth Lopez' }).click();
   await expect(page.getByRole('table', { name: 'Leases of Elizabeth Lopez' })).toBeVisible();

@@ -54,6 +54,7 @@ test('a manager adds, edits and deletes a unit; a unit with leases is kept and s
   const { maple } = await acme();
   const label = `T-${tag()}`;
   await page.goto(`/app/properties/${maple}`);
+  await expect(page.getByRole('table', { name: 'Units of Maple Court' }).locator('tbody a').first()).toBeVisible();
   await page.getByRole('button', { name: 'Add unit' }).first().click();
   const dialog = page.getByRole('dialog', { name: 'Add a unit' });
   await expect(dialog.getByRole('combobox', { name: /Property/ })).toContainText('Maple Court');
@@ -79,6 +80,7 @@ test('a manager adds, edits and deletes a unit; a unit with leases is kept and s
 
   // The same label again in the same property: the database's refusal lands on the field.
   await page.goto(`/app/properties/${maple}`);
+  await expect(page.getByRole('table', { name: 'Units of Maple Court' }).locator('tbody a').first()).toBeVisible();
   await page.getByRole('button', { name: 'Add unit' }).first().click();
   const again = page.getByRole('dialog', { name: 'Add a unit' });
   await again.getByLabel(/Unit label/).fill(label);
@@ -88,6 +90,7 @@ test('a manager adds, edits and deletes a unit; a unit with leases is kept and s
   await again.getByRole('button', { name: 'Cancel' }).click();
 
   await page.goto(`/app/units?q=${label}`);
+  await expect(page.getByRole('link', { name: label, exact: true })).toBeVisible();
   const row = page.getByRole('table', { name: 'Units' }).locator('tbody tr').filter({ hasText: label });
   await row.getByRole('button', { name: `Actions for Unit ${label}` }).click();
   await page.getByRole('menuitem', { name: 'Edit' }).click();
@@ -98,6 +101,7 @@ test('a manager adds, edits and deletes a unit; a unit with leases is kept and s
   await expect(page.getByText(`Saved Unit ${label}X.`)).toBeVisible();
 
   await page.goto(`/app/units?q=${label}X`);
+  await expect(page.getByRole('link', { name: `${label}X`, exact: true })).toBeVisible();
   const edited = page.getByRole('table', { name: 'Units' }).locator('tbody tr').filter({ hasText: `${label}X` });
   await edited.getByRole('button', { name: `Actions for Unit ${label}X` }).click();
   await page.getByRole('menuitem', { name: 'Delete' }).click();
@@ -108,11 +112,12 @@ test('a manager adds, edits and deletes a unit; a unit with leases is kept and s
 
   // A leased unit is refused, with the reason.
   await page.goto('/app/units?status=occupied');
+  await expect(page.getByRole('table', { name: 'Units' }).locator('tbody a').first()).toBeVisible();
   const leased = page.getByRole('table', { name: 'Units' }).locator('tbody tr').first();
   await leased.getByRole('button', { name: /^Actions for / }).click();
   await page.getByRole('menuitem', { name: 'Delete' }).click();
   await page.getByRole('button', { name: 'Delete unit' }).click();
-  await expect(page.getByText(/This unit has leases, so it cannot be deleted/)).toBeVisible();
+  await expect(page.getByText(/This unit has leases, so it cannot be deleted\. Its lease and payment history stays with it\./)).toBeVisible();
   await screenshot(page, info, 'unit-delete-refused');
 });
 

@@ -33,5 +33,9 @@ export const renewLeaseSchema = (currency: string, nextStart: string) =>
     .refine((v) => !v.end_date || v.end_date > nextStart, { path: ['end_date'], message: 'The new term must end after it starts.' });
 export type RenewLeaseInput = z.output<ReturnType<typeof renewLeaseSchema>>;
 
-export const endLeaseSchema = z.object({ move_out: isoDate('the move-out date') });
-export type EndLeaseInput = z.output<typeof endLeaseSchema>;
+/** Ending a lease: the move-out date is its last day, after the day it started. */
+export const endLeaseSchema = (start: string, startLabel: string) =>
+  z.object({
+    move_out: isoDate('the move-out date').refine((d) => d > start, `The move-out date must be after the lease starts (${startLabel}).`),
+  });
+export type EndLeaseInput = z.output<ReturnType<typeof endLeaseSchema>>;
