@@ -190,3 +190,23 @@ test('a lease ending today or earlier ends now', async ({ asManager: page }) => 
   await page.goto(`/app/units/${unit.id}`);
   await expect(page.getByText('Vacant', { exact: true }).first()).toBeVisible();
 });
+
+test('a lease’s ledger is read-only, newest first, amounts in the org’s currency', async ({ asViewer: page }, info) => {
+  const [org] = await serviceRest<{ id: string }[]>('organizations?select=id&slug=eq.acme');
+  const [lease] = await serviceRest<{ id: string; unit_label: string }[]>(
+    `lease_directory?select=id,unit_label&org_id=eq.${org!.id}&status=eq.active&balance_minor=gt.0&order=balance_minor.desc&limit=1`,
+  );
+  const entries = await serviceRest<{ effective_date: string }[]>(`ledger_entries?select=effective_date&lease_id=eq.${lease!.id}&order=effective_date.desc`);
+  await page.goto(`/app/leases/${lease!.id}`);
+  const ledger = page.getByRole('table', { name: 'Ledger entries, newest first' });
+  await expect(ledger.locator('tbody tr')).toHaveCount(entries.length);
+  const first = await ledger.locator('tbody tr').first().locator('td').first().textContent();
+  const last = await ledger.locator('tbody tr').last().locator('td').first().textContent();
+  expect(new Date(first!).getTime()).toBeGreaterThanOrEqual(new Date(last!).getTime());
+  await expect(ledger.locator('tbody tr').first().locator('td').last()).toHaveText(/^−?\$[\d,]+\.\d{2}$/);
+  // Viewers read leases but change nothing.
+  await expect(page.getByRole('button', { name: 'Renew' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'End lease' })).toHaveCount(0);
+  await screenshot(page, info, 'lease-detail-ledger');
+  await expectAccessible(page);
+});
