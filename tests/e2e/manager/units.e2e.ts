@@ -119,6 +119,12 @@ test('a manager adds, edits and deletes a unit; a unit with leases is kept and s
   await page.getByRole('button', { name: 'Delete unit' }).click();
   await expect(page.getByText(/This unit has leases, so it cannot be deleted\. Its lease and payment history stays with it\./)).toBeVisible();
   await screenshot(page, info, 'unit-delete-refused');
+  await leased.getByRole('link').first().click();
+  await expect(page.getByRole('heading', { name: 'Current lease' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Open the lease' })).toBeVisible();
+  await expect(page.getByRole('table', { name: /^Leases of / }).locator('tbody tr').first()).toBeVisible();
+  await screenshot(page, info, 'unit-detail-occupied');
+  await expectAccessible(page);
 });
 
 test('the plan’s unit limit is shown in the form, keeping what was typed', async ({ asManager: page }) => {
