@@ -65,7 +65,7 @@ Deno.serve(
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
     const ok = await admin.rpc('verify_cron_secret', { p_secret: req.headers.get('x-cron-secret') ?? '' });
     if (ok.error) throw ok.error;
-    if (ok.data !== true) throw new HttpError(401, 'not_authenticated', 'A scheduled job's secret is required.');
+    if (ok.data !== true) throw new HttpError(401, 'not_authenticated', 'The cron secret is required.');
     const claimed = await admin.rpc('claim_autopay_payments', { p_limit: 200 });
     if (claimed.error) throw claimed.error;
     const counts = { claimed: 0, succeeded: 0, processing: 0, failed: 0, error: 0 };
