@@ -20,7 +20,7 @@ Deno.serve(
     // As the resident: RLS shows only their own leases.
     const mine = await userClient(req).from('lease_residents').select('lease_id, leases!inner(status)').eq('resident_id', claims.resident_id).eq('org_id', claims.org_id);
     if (mine.error) throw mine.error;
-    const leases = (mine.data as { lease_id: string; leases: { status: string } }[]).filter((l) => l.leases.status === 'active').map((l) => l.lease_id);
+    const leases = (mine.data as unknown as { lease_id: string; leases: { status: string } }[]).filter((l) => l.leases.status === 'active').map((l) => l.lease_id);
     const leaseId = body.lease_id ?? (leases.length === 1 ? leases[0] : undefined);
     if (!body.lease_id && !leaseId) throw new HttpError(400, 'invalid_request', 'The request is not valid.', { formErrors: [], fieldErrors: { lease_id: ['lease_id is required'] } });
     if (!leaseId || !leases.includes(leaseId)) throw new HttpError(404, 'not_found', 'No such lease.');
