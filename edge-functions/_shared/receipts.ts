@@ -91,10 +91,16 @@ export async function receiptPdf(r: ReceiptTodo): Promise<Uint8Array> {
  * Writes the receipt to Storage and records it on the payment. Safe to repeat: the path is the
  * payment's, the upload overwrites, and the database only asks while receipt_path is empty.
  */
-export async function storeReceipt(admin: SupabaseClient, todo: ReceiptTodo): Promise<void> {
+export async function storeReceipt(
+  admin: SupabaseClient,
+  todo: ReceiptTodo,
+  markStored: (paymentId: string, path: string) => Promise<void> = async (paymentId, path) => {
+    const { error } = await admin.from('payments').update({ receipt_path: path }).eq('id', paymentId);
+    if (error) throw error;
+  },
+): Promise<void> {
   const pdf = await receiptPdf(todo);
   const up = await admin.storage.from(RECEIPTS_BUCKET).upload(todo.path, pdf, { contentType: 'application/pdf', upsert: true });
   if (up.error) throw up.error;
-  const { error } = await admin.from('payments').update({ receipt_path: todo.path }).eq('id', todo.payment_id);
-  if (error) throw error;
+  await markStored(todo.payment_id, todo.path);
 }

@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
+import { db } from './db.ts';
 import { requireEnv } from './env.ts';
 import { HttpError } from './errors.ts';
 import { type ReceiptTodo, storeReceipt } from './receipts.ts';
@@ -102,19 +103,27 @@ export interface Outcome {
   receipt: ReceiptTodo | null;
 }
 
-async function apply(admin: SupabaseClient, event: VerifiedEvent, fetched: Obj | null) {
-  return admin.rpc('handle_stripe_event', { p_event: event, p_fetched: fetched });
+/** handle_stripe_event in one statement, so one transaction: committed when this returns. */
+async function apply(event: VerifiedEvent, fetched: Obj | null): Promise<Outcome> {
+  const sql = db();
+  const [row] = await sql`select public.handle_stripe_event(${sql.json(event as never)}::jsonb, ${fetched ? sql.json(fetched as never) : null}::jsonb) as outcome`;
+  return row!.outcome as Outcome;
 }
 
-/**
- * One verified event: its database transaction (record once, apply), then the receipt it leaves
- * owed. Throws when any of it failed, so the caller answers 500 and Stripe delivers again.
- */
+const needsIntent = (err: unknown) => (err as { code?: string }).code === 'LT428';
+
 export async function processEvent(admin: SupabaseClient, event: VerifiedEvent): Promise<Outcome> {
-  let res = await apply(admin, event, await fetchCurrent(event));
-  if (res.error?.code === 'LT428') res = await apply(admin, event, await fetchIntent(event));
-  if (res.error) throw new Error(`handle_stripe_event ${event.id}: ${res.error.code} ${res.error.message}`);
-  const outcome = res.data as Outcome;
-  if (outcome.receipt) await storeReceipt(admin, outcome.receipt);
+  let outcome: Outcome;
+  try {
+    outcome = await apply(event, await fetchCurrent(event));
+  } catch (err) {
+    if (!needsIntent(err)) throw err;
+    outcome = await apply(event, await fetchIntent(event));
+  }
+  if (outcome.receipt) {
+    await storeReceipt(admin, outcome.receipt, async (id, path) => {
+      await db()`update public.payments set receipt_path = ${path} where id = ${id}`;
+    });
+  }
   return outcome;
 }
