@@ -37,12 +37,11 @@ insert into private.plans (plan, name, unit_limit, amount_minor, lookup_key, app
   ('enterprise', 'Enterprise', 5000, 79900, 'lintel_enterprise_monthly', 0, 4);
 
 alter table public.organizations
-  add column billing_status text not null default 'none',
-  add column billing_grace_until timestamptz,
-  add column stripe_subscription_id text,
-  add constraint organizations_billing_status_check check (billing_status in (
+  add column billing_status text not null default 'none' constraint organizations_billing_status_check check (billing_status in (
     'none', 'incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused')),
-  add constraint organizations_stripe_subscription_id_key unique (stripe_subscription_id);
+  add column billing_grace_until timestamptz,
+  add column stripe_subscription_id text;
+create unique index organizations_stripe_subscription_id_key on public.organizations (stripe_subscription_id);
 comment on column public.organizations.billing_status is 'The Lintel subscription''s Stripe status (none: never subscribed). Kept by the Stripe webhook.';
 comment on column public.organizations.billing_grace_until is 'Set when the subscription lapses (past due, unpaid, canceled...): from then on staff cannot write until it is renewed. NULL while in good standing.';
 comment on column public.organizations.stripe_subscription_id is 'The org''s current Lintel subscription.';
