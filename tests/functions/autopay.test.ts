@@ -71,7 +71,7 @@ describe('autopay', () => {
     const asB = await signIn(b!.login);
     const notMine = await asB.from('autopay_enrollments').update({ enabled: false }).eq('lease_id', a!.leaseId).select();
     expect(notMine.data).toEqual([]);
-    expect((await enrollment(a!.leaseId)).enabled).toBe(true);
+    expect((await enrollment(a!.leaseId))!.enabled).toBe(true);
     const card = await asB.from('autopay_enrollments').update({ stripe_payment_method_id: 'pm_mine' }).eq('lease_id', b!.leaseId).select();
     expect(card.error?.code).toBe('42501');
     const out = await asB.from('autopay_enrollments').update({ enabled: false }).eq('lease_id', b!.leaseId).select('enabled');
