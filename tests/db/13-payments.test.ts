@@ -239,6 +239,31 @@ describe('read-only orgs', () => {
   });
 });
 
+describe('live updates', () => {
+  it('broadcast autopay changes on the finance topic and to the lease’s residents, as payments are', async () => {
+    await rolledBack(async (c) => {
+      await c.query(
+        `insert into public.autopay_enrollments (org_id, lease_id, resident_id, enabled, stripe_payment_method_id) values ($1, $2, $3, true, 'pm_x')`,
+        [acme.id, acme.residentLeaseId, acme.residentId],
+      );
+      await actAs(c, login('resident', 'acme'));
+      expect((await c.query('update public.autopay_enrollments set enabled = false where lease_id = $1 returning 1', [acme.residentLeaseId])).rowCount).toBe(1);
+      await actAsPostgres(c);
+      const { rows } = await c.query(
+        `select topic, payload ->> 'operation' as op from realtime.messages
+         where payload ->> 'table' = 'autopay_enrollments' and payload -> 'record' ->> 'lease_id' = $1 order by topic, op`,
+        [acme.residentLeaseId],
+      );
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          { topic: `org:${acme.id}:finance`, op: 'UPDATE' },
+          { topic: `resident:${acme.residentId}`, op: 'UPDATE' },
+        ]),
+      );
+    });
+  });
+});
+
 describe('claim_autopay_payments', () => {
   it('claims one payment per lease and period for rent posted after opting in, once', async () => {
     await rolledBack(async (c) => {

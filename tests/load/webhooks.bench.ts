@@ -119,9 +119,47 @@ export default async function webhooksBench({ stack }: BenchContext): Promise<vo
     printTable('Exactly once afterwards', [
       { payments: PAYMENTS, payment_entries: Number(check.entries), succeeded: Number(check.succeeded), receipts: Number(check.receipts), balance_mismatches: Number(check.mismatches), exactly_once: String(exactlyOnce) },
     ]);
-    writeResult('webhooks', { payments: PAYMENTS, senders: SENDERS, runs: rows, check, exactlyOnce });
+    const readOnly = await readOnlyCheckCost(db, org);
+    printTable('Read-only check (billing lapse) per staff write statement: 2,000 one-row updates of a property as a manager', readOnly);
+    writeResult('webhooks', { payments: PAYMENTS, senders: SENDERS, runs: rows, check, exactlyOnce, readOnly });
     if (!exactlyOnce) throw new Error(`not exactly once: ${JSON.stringify(check)}`);
   } finally {
     await db.end();
   }
+}
+
+/**
+ * What the lapsed-billing trigger adds to a staff write: one statement-level check (a primary-key
+ * lookup of the org) per statement. 2,000 single-row updates as a manager, with and without it, in
+ * a rolled-back transaction; the median of three rounds each.
+ */
+async function readOnlyCheckCost(db: pg.Client, org: string) {
+  const property = (await db.query('select id from public.properties where org_id = $1 limit 1', [org])).rows[0].id as string;
+  const claims = JSON.stringify({ role: 'authenticated', sub: randomUUID(), org_id: org, org_role: 'manager' });
+  const round = async (withCheck: boolean) => {
+    await db.query('begin');
+    try {
+      if (!withCheck) await db.query('alter table public.properties disable trigger properties_before_write_require_writable');
+      await db.query(`select set_config('request.jwt.claims', $1, true), set_config('role', 'authenticated', true)`, [claims]);
+      const t0 = performance.now();
+      await db.query(`do $$ begin for i in 1..2000 loop update public.properties set name = name where id = '${property}'; end loop; end $$`);
+      return performance.now() - t0;
+    } finally {
+      await db.query('rollback');
+    }
+  };
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
+  const withCheck: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    without.push(await round(false));
+    withCheck.push(await round(true));
+  }
+  const a = median(without);
+  const b = median(withCheck);
+  return [
+    { case: 'without the check', ms_per_2000: a, us_per_statement: (a * 1000) / 2000 },
+    { case: 'with the check', ms_per_2000: b, us_per_statement: (b * 1000) / 2000 },
+    { case: 'the check costs', ms_per_2000: b - a, us_per_statement: ((b - a) * 1000) / 2000 },
+  ];
 }
