@@ -100,6 +100,7 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     const seeded = await isSeeded(url);
     progress('Applying migrations with the Supabase CLI');
     await pushMigrations({ projectRoot: config.projectRoot, dbUrl: url, seed: (opts.seed ?? true) && !seeded });
+    await storeProjectUrl(url, statusVariables(config).API_URL!);
 
     const mail = await startMail({
       host: config.host,
@@ -198,6 +199,23 @@ function claimStateDir(config: StackConfig): Stoppable {
       if (existsSync(file) && readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
     },
   };
+}
+
+/**
+ * Scheduled jobs call edge functions at the Vault secret `project_url`, which a hosted project's
+ * deployer stores once (README, Deploying); the local stack stores its own API URL at each start,
+ * as its ports may change between starts.
+ */
+async function storeProjectUrl(url: string, apiUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>("select id from vault.secrets where name = 'project_url'");
+    if (rows[0]) await client.query('select vault.update_secret($1, $2)', [rows[0].id, apiUrl]);
+    else await client.query("select vault.create_secret($1, 'project_url', 'Base URL of this project: cron jobs call its functions')", [apiUrl]);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Seeds run once: `npm start` on an existing database keeps what the developer changed. */

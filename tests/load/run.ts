@@ -27,7 +27,7 @@ async function startBenchStack(): Promise<{ status: Record<string, string>; stop
     LINTEL_API_PORT: String(await freePort()),
     LINTEL_DB_PORT: String(await freePort()),
     LINTEL_MAIL_PORT: String(await freePort()),
-    // Free ports for every listener, as test stacks take them: the defaults may be another stack's.
+    // Beside `npm start` (54325, 54326): the outbox's SMTP and the Stripe double on free ports too.
     LINTEL_SMTP_PORT: String(await freePort()),
     LINTEL_STRIPE_PORT: String(await freePort()),
     // As on test stacks: the functions bench times cold starts of functions it adds here.
