@@ -48,6 +48,10 @@ async function newRequest(c: Tx, x: MakeCtx, mine: boolean): Promise<string> {
 }
 const isMine = (x: MakeCtx, mine: boolean) => mine && x.ownOrg && x.userId !== null;
 
+/** A far-future day no other row of a table keyed by day uses (one per call in this process). */
+let dayCounter = Math.floor(Math.random() * 30000);
+const freshDay = () => new Date(Date.UTC(2100, 0, 1 + (dayCounter++ % 36500))).toISOString().slice(0, 10);
+
 export const TABLES: Record<string, TableSpec> = {
   organizations: {
     key: ['id'],
@@ -212,6 +216,14 @@ export const TABLES: Record<string, TableSpec> = {
       ]),
     row: async (_c, x) => ({ org_id: x.f.id, user_id: x.userId ?? x.f.users.owner, kind: 'test', title: 'Hi' }),
     set: 'read_at = now()',
+  },
+  rent_runs: {
+    key: ['id'],
+    scope: 't.org_id = :org',
+    own: 'false',
+    make: async (c, x) => one(c, `insert into public.rent_runs (org_id, local_date) values ($1, $2) returning id`, [x.f.id, freshDay()]),
+    row: async (_c, x) => ({ org_id: x.f.id, local_date: freshDay() }),
+    set: 'status = t.status',
   },
   audit_log: {
     key: ['id'],
