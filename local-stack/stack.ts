@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { bootstrapPlatform } from './db/bootstrap.ts';
 import { pushMigrations } from './db/migrate.ts';
+import { syncVaultSecrets } from './db/vault.ts';
 import { checkExternal, clusterDir, startPostgres, stopLeftoverPostmaster, type PostgresHandle } from './db/postgres.ts';
 import { StackError } from './errors.ts';
 import { dbUrl, statusVariables, type StackConfig } from './config.ts';
@@ -98,6 +99,14 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     const seeded = await isSeeded(url);
     progress('Applying migrations with the Supabase CLI');
     await pushMigrations({ projectRoot: config.projectRoot, dbUrl: url, seed: (opts.seed ?? true) && !seeded });
+    // The cron jobs that call functions read this stack's URL and service role key from Vault
+    // (config.toml [db.vault]) unless the environment names others.
+    const vault = (config.toml.db as { vault?: Record<string, unknown> } | undefined)?.vault ?? {};
+    await syncVaultSecrets(url, vault, {
+      LINTEL_PROJECT_URL: statusVariables(config).API_URL,
+      LINTEL_SERVICE_ROLE_KEY: config.keys.serviceRoleKey,
+      ...process.env,
+    });
 
     const mail = await startMail({
       host: config.host,
