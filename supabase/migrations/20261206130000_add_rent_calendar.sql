@@ -122,35 +122,44 @@ begin
   into rent_entries, charged_lease_ids
   from (select lease_id from plain union all select lease_id from checked) x;
 
-  -- Late fees, split the same way on their own marker: the leases of this period that still
-  -- owe once the grace days after the due date have passed.
-  with due as materialized (
+  -- Late fees, split the same way on their own marker: the leases that still owe once the grace
+  -- days after a due date have passed. This period's, and last period's when its grace days ran
+  -- into this month (due on the 27th with 5 days' grace: late from the 2nd), assessed in the
+  -- week after they end (a daily run assesses it on the first late day).
+  with periods (p_start, p_end, p_label, p_previous) as (
+    values (v_start, v_end, v_period, false),
+           ((v_start - interval '1 month')::date, v_start - 1, to_char(v_start - interval '1 month', 'YYYY-MM'), true)
+  ),
+  due as materialized (
     select l.org_id, l.id as lease_id, 'late_fee' as kind, l.late_fee_minor as amount_minor, l.currency,
-           p_as_of as effective_date, greatest(l.start_date, v_start) as period_start,
-           least(coalesce(l.end_date, v_end), v_end) as period_end,
-           'Late fee ' || v_period as description, 'late:' || l.id || ':' || v_period as idempotency_key,
-           l.late_fee_posted_period as marker
+           p_as_of as effective_date, greatest(l.start_date, per.p_start) as period_start,
+           least(coalesce(l.end_date, per.p_end), per.p_end) as period_end,
+           'Late fee ' || per.p_label as description, 'late:' || l.id || ':' || per.p_label as idempotency_key,
+           l.late_fee_posted_period as marker, per.p_start
     from public.leases l
+    cross join periods per
+    cross join lateral (select private.rent_due_date(per.p_start, l.due_day, l.start_date) + l.grace_days as last_grace_day) g
     where l.org_id = p_org_id
-      and (l.status = 'active' or (l.status = 'ended' and l.end_date >= v_start))
+      and (l.status = 'active' or (l.status = 'ended' and l.end_date >= per.p_start))
       and l.late_fee_minor > 0
       and l.balance_minor > 0
-      and l.start_date <= p_as_of
-      and (l.end_date is null or l.end_date >= v_start)
-      and p_as_of > private.rent_due_date(v_start, l.due_day, l.start_date) + l.grace_days
-      and l.late_fee_posted_period is distinct from v_start
-    order by l.id
+      and l.start_date <= least(p_as_of, per.p_end)
+      and (l.end_date is null or l.end_date >= per.p_start)
+      and p_as_of > g.last_grace_day
+      and (not per.p_previous or (g.last_grace_day >= v_start - 1 and p_as_of <= g.last_grace_day + 7))
+      and l.late_fee_posted_period is distinct from per.p_start
+    order by l.id, per.p_start
   ),
   plain as (
     insert into public.ledger_entries (org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key)
     select org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key
-    from due where marker < v_start
+    from due where marker < p_start
     returning 1
   ),
   checked as (
     insert into public.ledger_entries (org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key)
     select org_id, lease_id, kind, amount_minor, currency, effective_date, period_start, period_end, description, idempotency_key
-    from due where marker is null or marker > v_start
+    from due where marker is null or marker > p_start
     on conflict (org_id, idempotency_key) do nothing
     returning 1
   )

@@ -103,13 +103,18 @@ describe('late fees: once the grace days have passed, on an unpaid balance, once
     { name: 'no late fee on the lease', terms: { start: '2001-01-01', lateFee: 0 }, asOf: '2001-03-28', fee: null },
     { name: 'moved in on the 20th: due that day, none on the 25th', terms: { start: '2001-03-20' }, asOf: '2001-03-25', fee: null },
     { name: 'moved in on the 20th: fee on the 26th', terms: { start: '2001-03-20' }, asOf: '2001-03-26', fee: 5000 },
+    { name: 'due on the 27th with 5 grace days: none on 1 April', terms: { start: '2001-01-01', dueDay: 27 }, asOf: '2001-04-01', fee: null },
+    { name: 'due on the 27th with 5 grace days: March’s fee on 2 April', terms: { start: '2001-01-01', dueDay: 27 }, asOf: '2001-04-02', fee: 5000 },
+    { name: 'grace into next month, paid in time: none', terms: { start: '2001-01-01', dueDay: 27 }, asOf: '2001-04-03', paid: true, fee: null },
+    { name: 'grace into next month: not assessed past its week', terms: { start: '2001-01-01', dueDay: 27 }, asOf: '2001-04-09', fee: null },
   ];
   for (const t of cases) {
     it(t.name, async () => {
       await rolledBack(async (c) => {
         const l = await lease(c, t.terms);
-        // The rent falls due first (a run on the due day, or the catch-up below)...
-        await run(c, l.org, t.asOf.slice(0, 8) + String(t.terms.dueDay ?? 1).padStart(2, '0'));
+        // The rent falls due first (a run on the due day; late in the month, the month before)...
+        const dueMonth = (t.terms.dueDay ?? 1) > 20 ? '2001-03-' : t.asOf.slice(0, 8);
+        await run(c, l.org, dueMonth + String(t.terms.dueDay ?? 1).padStart(2, '0'));
         if (t.paid) {
           await c.query(
             `select private.insert_ledger_entry(l.org_id, l.id, 'payment', -l.balance_minor, 'paid-' || l.id) from public.leases l where l.id = $1 and l.balance_minor > 0`,
@@ -118,8 +123,8 @@ describe('late fees: once the grace days have passed, on an unpaid balance, once
         }
         await run(c, l.org, t.asOf);
         await run(c, l.org, t.asOf); // a second run the same day adds nothing
-        const fees = (await entries(c, l.id)).filter((e) => e.kind === 'late_fee').map((e) => e.amount);
-        expect(fees).toEqual(t.fee ? [t.fee] : []);
+        const fees = (await entries(c, l.id)).filter((e) => e.kind === 'late_fee').map((e) => `${e.amount} ${e.from.slice(0, 7)}`);
+        expect(fees).toEqual(t.fee ? [`${t.fee} ${t.asOf.slice(0, 7) === '2001-04' ? '2001-03' : t.asOf.slice(0, 7)}`] : []);
         expect(await balanceMismatches(c)).toBe(0);
       });
     });
