@@ -20,7 +20,7 @@ export interface Mailer {
   close(): void;
 }
 
-/** A pooled SMTP mailer from the function's environment; close it when the request is done. */
+/** A pooled SMTP mailer from the function's environment, meant to serve many requests. */
 export function smtpMailer(): Mailer {
   const port = Number(Deno.env.get('SMTP_PORT') ?? '587');
   const user = Deno.env.get('SMTP_USER');

@@ -158,7 +158,8 @@ export async function runReminders(db: SupabaseClient, channels: Channels, opts:
       summary.more = true;
       break;
     }
-    const batch = await rpc(db, 'claim_rent_reminders', { p_since: plan.since, p_limit: opts.batchSize ?? 50, p_org_ids: orgs }, z.array(Claimed));
+    const limit = opts.batchSize ?? 50;
+    const batch = await rpc(db, 'claim_rent_reminders', { p_since: plan.since, p_limit: limit, p_org_ids: orgs }, z.array(Claimed));
     if (!batch.length) break;
     const outcomes = await mapLimit(batch, opts.concurrency ?? 4, (r) => deliver(r, channels, opts.appUrl));
     await rpc(db, 'complete_rent_reminders', { p_results: outcomes }, z.number());
@@ -167,6 +168,8 @@ export async function runReminders(db: SupabaseClient, channels: Channels, opts:
       else if (o.ok) summary.sent++;
       else summary.failed++;
     }
+    // A short batch was all there was (failures are not claimed again in this run).
+    if (batch.length < limit) break;
   }
   return summary;
 }

@@ -9,8 +9,11 @@ import { adminClient } from '../_shared/clients.ts';
 import { handler, HttpError, json } from '../_shared/errors.ts';
 import { smtpMailer } from '../_shared/mail.ts';
 import { pushSenderFromEnv } from '../_shared/push.ts';
-import { runReminders } from '../_shared/reminders.ts';
+import { runReminders, type Channels } from '../_shared/reminders.ts';
 import { parseBody } from '../_shared/validate.ts';
+
+// One SMTP pool and push client per worker, reused by the requests it serves.
+let channels: Channels | undefined;
 
 const Body = z.strictObject({
   now: z.iso.datetime({ offset: true }).optional(),
@@ -22,17 +25,13 @@ Deno.serve(
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
     requireServiceKey(req);
     const body = await parseBody(req, Body);
-    const mail = smtpMailer();
-    try {
-      const summary = await runReminders(adminClient(), { mail, push: pushSenderFromEnv() }, {
-        now: body.now ? new Date(body.now) : new Date(),
-        orgIds: body.org_ids,
-        appUrl: Deno.env.get('APP_URL') ?? 'http://127.0.0.1:5173',
-        budgetMs: Number(Deno.env.get('REMINDERS_BUDGET_MS') ?? 50_000),
-      });
-      return json(summary);
-    } finally {
-      mail.close();
-    }
+    channels ??= { mail: smtpMailer(), push: pushSenderFromEnv() };
+    const summary = await runReminders(adminClient(), channels, {
+      now: body.now ? new Date(body.now) : new Date(),
+      orgIds: body.org_ids,
+      appUrl: Deno.env.get('APP_URL') ?? 'http://127.0.0.1:5173',
+      budgetMs: Number(Deno.env.get('REMINDERS_BUDGET_MS') ?? 50_000),
+    });
+    return json(summary);
   }),
 );

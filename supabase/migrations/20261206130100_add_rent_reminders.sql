@@ -178,7 +178,8 @@ as $$
     from owed w
     where w.status = 'active' and w.days_before > 0
       and w.today >= w.charge_date - w.days_before and w.today < w.charge_date
-      and w.balance_minor + w.rent_minor > 0
+      -- numeric: one lease's absurd balance must not fail every org's planning
+      and w.balance_minor::numeric + w.rent_minor > 0
     union all
     select w.org_id, w.lease_id, w.period_start, 'due', w.charge_date, w.balance_minor, w.currency
     from owed w

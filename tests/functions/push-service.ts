@@ -53,7 +53,12 @@ export async function startPushService(): Promise<PushService> {
     deliveries,
     gone,
     down,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // The functions keep their connections to a push service open between requests.
+        server.closeAllConnections();
+      }),
   };
 }
 
