@@ -149,29 +149,28 @@ as $$
     where extract(hour from (p_now at time zone o.timezone)) >= 8
       and (p_org_ids is null or o.id = any (p_org_ids))
   ),
+  -- a reminder today is about last month (due late in it, still in grace), this month or next
   periods as (
-    select o.org_id, o.days_before, o.local_now::date as today, l.id as lease_id, l.status, l.balance_minor,
-           l.currency, l.grace_days, p.period_start, c.first_day, c.last_day, p.days,
-           private.rent_due_date(p.period_start, l.due_day, l.start_date) as due_date,
-           greatest(1, round(l.rent_minor * (c.last_day - c.first_day + 1)::numeric / p.days))::bigint as rent_minor
+    select o.org_id, o.days_before, o.local_now::date as today, s.start::date as period_start,
+           (s.start + interval '1 month')::date - 1 as period_end,
+           (s.start + interval '1 month')::date - s.start::date as days
     from orgs o
-    join public.leases l on l.org_id = o.org_id and l.status in ('active', 'ended')
-    -- a reminder today is about last month (due late in it, still in grace), this month or next
-    cross join lateral (
-      select s.start::date as period_start, ((s.start + interval '1 month')::date - s.start::date) as days
-      from generate_series(-1, 1) m
-      cross join lateral (select date_trunc('month', o.local_now) + make_interval(months => m) as start) s
-    ) p
-    cross join lateral (
-      select greatest(l.start_date, p.period_start) as first_day,
-             least(coalesce(l.end_date, p.period_start + p.days - 1), p.period_start + p.days - 1) as last_day
-    ) c
-    where l.start_date <= p.period_start + p.days - 1
-      and (l.end_date is null or l.end_date >= p.period_start)
-      and (l.status = 'active' or l.end_date >= p.period_start)
+    cross join generate_series(-1, 1) m
+    cross join lateral (select date_trunc('month', o.local_now) + make_interval(months => m) as start) s
   ),
   owed as (
-    select x.*, least(x.due_date, x.last_day) as charge_date from periods x
+    select p.org_id, p.days_before, p.today, p.period_start, l.id as lease_id, l.status, l.balance_minor, l.currency,
+           d.due_date, d.due_date + l.grace_days as last_grace_day, least(d.due_date, c.last_day) as charge_date,
+           greatest(1, round(l.rent_minor * (c.last_day - c.first_day + 1)::numeric / p.days))::bigint as rent_minor
+    from periods p
+    join public.leases l on l.org_id = p.org_id and l.status in ('active', 'ended')
+      and l.start_date <= p.period_end and (l.end_date is null or l.end_date >= p.period_start)
+      and (l.status = 'active' or l.end_date >= p.period_start)
+    -- private.rent_due_date, inlined: a function with a search_path is called once per row
+    cross join lateral (select greatest(p.period_start + (l.due_day - 1), l.start_date) as due_date) d
+    cross join lateral (
+      select greatest(l.start_date, p.period_start) as first_day, least(coalesce(l.end_date, p.period_end), p.period_end) as last_day
+    ) c
   ),
   reminders as (
     select w.org_id, w.lease_id, w.period_start, 'upcoming' as kind, w.charge_date, w.rent_minor as amount_minor, w.currency
@@ -183,15 +182,14 @@ as $$
     union all
     select w.org_id, w.lease_id, w.period_start, 'due', w.charge_date, w.balance_minor, w.currency
     from owed w
-    where w.today >= w.charge_date and w.today <= w.due_date + w.grace_days and w.balance_minor > 0
+    where w.today >= w.charge_date and w.today <= w.last_grace_day and w.balance_minor > 0
     union all
     select w.org_id, w.lease_id, w.period_start, 'overdue', w.charge_date, w.balance_minor, w.currency
     from owed w
-    where w.today > w.due_date + w.grace_days and w.today <= w.due_date + w.grace_days + 14 and w.balance_minor > 0
+    where w.today > w.last_grace_day and w.today <= w.last_grace_day + 14 and w.balance_minor > 0
   ),
-  planned as (
-    insert into public.reminders_sent (org_id, lease_id, resident_id, period_start, kind, channel, due_date, amount_minor, currency)
-    select r.org_id, r.lease_id, res.id, r.period_start, r.kind, ch.channel, r.charge_date, r.amount_minor, r.currency
+  candidates as (
+    select r.org_id, r.lease_id, res.id as resident_id, r.period_start, r.kind, ch.channel, r.charge_date, r.amount_minor, r.currency
     from reminders r
     join public.lease_residents lr on lr.org_id = r.org_id and lr.lease_id = r.lease_id
     join public.residents res on res.org_id = lr.org_id and res.id = lr.resident_id
@@ -204,7 +202,17 @@ as $$
       select 'push' where coalesce(pref.push, false) and res.user_id is not null
         and exists (select 1 from public.push_subscriptions s where s.user_id = res.user_id)
     ) ch
-    order by r.org_id, r.lease_id
+  ),
+  planned as (
+    insert into public.reminders_sent (org_id, lease_id, resident_id, period_start, kind, channel, due_date, amount_minor, currency)
+    select c.org_id, c.lease_id, c.resident_id, c.period_start, c.kind, c.channel, c.charge_date, c.amount_minor, c.currency
+    from candidates c
+    -- planned in an earlier hour (most, after the first hour of a morning)
+    where not exists (
+      select 1 from public.reminders_sent s
+      where s.org_id = c.org_id and s.lease_id = c.lease_id and s.period_start = c.period_start
+        and s.kind = c.kind and s.channel = c.channel and s.resident_id = c.resident_id)
+    order by c.org_id, c.lease_id
     on conflict on constraint reminders_sent_once_key do nothing
     returning 1
   )

@@ -186,17 +186,25 @@ describe('idempotence and scope', () => {
     });
   });
 
-  it('names the rent run in the audit log', async () => {
+  it('is audited as one bulk change of its org, through rent_run, whatever its size', async () => {
     await rolledBack(async (c) => {
       const l = await lease(c, { start: '2002-01-01' });
       await run(c, l.org, '2002-05-01');
-      const audit = (
+      const audit = (await c.query(`select record_id, via, new_values from public.audit_log where org_id = $1 and table_name = 'ledger_entries'`, [l.org])).rows;
+      expect(audit).toEqual([{ record_id: expect.stringMatching(/^bulk:\d+$/), via: 'rent_run', new_values: expect.objectContaining({ bulk: true, entries: 1, kinds: { rent: 1 } }) }]);
+      // One bulk_change each for the entries and the lease balances, no message per row.
+      const messages = (
         await c.query(
-          `select a.via from public.audit_log a join public.ledger_entries e on e.id::text = a.record_id where e.lease_id = $1`,
-          [l.id],
+          `select topic, event, payload ->> 'table' as t from realtime.messages
+           where topic = $1 and (payload ->> 'table' = 'ledger_entries' or (payload ->> 'table' = 'leases' and event <> 'INSERT'))
+           order by t`,
+          [`org:${l.org}:finance`],
         )
       ).rows;
-      expect(audit).toEqual([{ via: 'rent_run' }]);
+      expect(messages).toEqual([
+        { topic: `org:${l.org}:finance`, event: 'bulk_change', t: 'leases' },
+        { topic: `org:${l.org}:finance`, event: 'bulk_change', t: 'ledger_entries' },
+      ]);
     });
   });
 

@@ -198,19 +198,27 @@ describe('one transaction per org and day', () => {
     for (const o of [done!, killed!, waiting!]) expect(await rentPeriods(o.leases[0]!)).toEqual(['2033-01']);
   });
 
-  it('a run another live job has claimed is left to it', async () => {
+  it('a run another job has claimed is left to it while that job runs, and taken over once it stops', async () => {
     const org = await calendarOrg('UTC', [{ start: '2033-02-01' }]);
     const other = await pool().connect();
     try {
       const since = (await other.query('select clock_timestamp() as t')).rows[0].t;
       await other.query('select private.queue_rent_runs($1, $2)', ['2033-02-01T01:00:00Z', [org.id]]);
       expect((await other.query('select private.claim_rent_run($1, $2) as id', [since, [org.id]])).rows[0].id).toBeTruthy();
-      // While that runner lives, a second job finds nothing to do for this org.
+      // While that job is busy (its statement running), a second job leaves the run alone.
+      const busy = other.query('select pg_sleep(1.5)');
+      const sleeping = async () => (await pool().query(`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(1.5)' and state = 'active'`)).rows[0].n;
+      await expect.poll(sleeping, { timeout: 1000, interval: 20 }).toBe(1);
       await calendar('2033-02-01T01:30:00Z', [org.id]);
       expect(await runs(org.id)).toMatchObject([{ status: 'running', attempts: 1 }]);
       expect(await rentPeriods(org.leases[0]!)).toEqual([]);
+      // Once it sits idle (a job that failed, its connection back in a pool), the next one takes over.
+      await busy;
+      await calendar('2033-02-01T02:00:00Z', [org.id]);
+      expect(await runs(org.id)).toMatchObject([{ status: 'succeeded', attempts: 2, rent_entries: 1 }]);
+      expect(await rentPeriods(org.leases[0]!)).toEqual(['2033-02']);
     } finally {
-      other.release(true);
+      other.release();
     }
   });
 });

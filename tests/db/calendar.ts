@@ -9,9 +9,19 @@ import type pg from 'pg';
 export async function runCalendar(client: pg.ClientBase, now: string | Date, orgIds: string[]): Promise<void> {
   const since = (await client.query<{ t: Date }>('select clock_timestamp() as t')).rows[0]!.t;
   await client.query('select private.queue_rent_runs($1, $2)', [now, orgIds]);
+  let from: string | null = null;
   for (;;) {
-    const id = (await client.query<{ id: string | null }>('select private.claim_rent_run($1, $2) as id', [since, orgIds])).rows[0]!.id;
+    const claimed: pg.QueryResult<{ id: string | null; org: string | null }> = await client.query(
+      'select r.id, r.org_id as org from (select private.claim_rent_run($1, $2, $3) as id) c left join public.rent_runs r on r.id = c.id',
+      [since, orgIds, from],
+    );
+    const { id, org }: { id: string | null; org: string | null } = claimed.rows[0]!;
+    if (!id && from) {
+      from = null;
+      continue;
+    }
     if (!id) return;
+    from = org;
     await client.query('select private.execute_rent_run($1)', [id]);
   }
 }

@@ -216,7 +216,8 @@ describe('rent-reminders: who may call it', () => {
 
   it('refuses anyone without the service role key, before doing anything', async () => {
     const s = stack();
-    for (const headers of [{}, { Authorization: `Bearer ${s.ANON_KEY}` }, { Authorization: 'Bearer not-a-key' }, { apikey: s.SERVICE_ROLE_KEY! }]) {
+    const attempts: Record<string, string>[] = [{}, { Authorization: `Bearer ${s.ANON_KEY}` }, { Authorization: 'Bearer not-a-key' }, { apikey: s.SERVICE_ROLE_KEY! }];
+    for (const headers of attempts) {
       const res = await call(headers);
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: { code: 'not_authenticated' } });
