@@ -364,7 +364,8 @@ begin
   from public.rent_runs r
   where r.status <> 'succeeded'
     and (p_org_ids is null or r.org_id = any (p_org_ids))
-    and (p_from_org is null or r.org_id >= p_from_org)
+    -- a range the cached (generic) plan can still start the index scan at
+    and r.org_id >= coalesce(p_from_org, '00000000-0000-0000-0000-000000000000'::uuid)
     and (r.status = 'queued'
          or (r.status = 'failed' and r.finished_at < p_since)
          or (r.status = 'running' and not private.rent_runner_alive(r.runner_pid, r.runner_started_at)))
