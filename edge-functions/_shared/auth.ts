@@ -45,9 +45,9 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /**
- * For functions only the platform calls (cron jobs through pg_net, operators), deployed with
- * `verify_jwt = false`: the bearer token must be the project's service role key or one of its
- * secret keys (`sb_secret_…`, which are not JWTs), as Supabase's scheduling guide sends it.
+ * For functions only the platform calls (operators, scripts), deployed with `verify_jwt = false`:
+ * the bearer token must be the project's service role key or one of its secret keys
+ * (`sb_secret_…`, which are not JWTs).
  */
 export function requireServiceKey(req: Request): void {
   const [scheme, token] = (req.headers.get('Authorization') ?? '').split(' ');

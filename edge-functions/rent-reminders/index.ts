@@ -1,8 +1,9 @@
 // Sends the rent reminders residents are owed (upcoming, due, overdue) by email, web push and
-// in-app notification. Called hourly by the rent-reminders cron job (pg_net, service role key
-// from Vault): verify_jwt is off in config.toml and the key is checked here. Only the service
-// role may call it at all, so it may also say `now` (plan as of another instant) and `org_ids`
-// (only these orgs): an operator's backfill, and the tests' simulated year.
+// in-app notification. Called hourly by the rent-reminders cron job with the cron secret
+// (x-cron-secret, checked by the database), or by an operator with the service role key;
+// verify_jwt is off in config.toml. Only those callers may call it at all, so they may also say
+// `now` (plan as of another instant) and `org_ids` (only these orgs): an operator's backfill,
+// and the tests' simulated year.
 import { z } from 'zod';
 import { requireServiceKey } from '../_shared/auth.ts';
 import { adminClient } from '../_shared/clients.ts';
@@ -23,7 +24,14 @@ const Body = z.strictObject({
 Deno.serve(
   handler(async (req) => {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
-    requireServiceKey(req);
+    const cronSecret = req.headers.get('x-cron-secret');
+    if (cronSecret) {
+      const ok = await adminClient().rpc('verify_cron_secret', { p_secret: cronSecret });
+      if (ok.error) throw ok.error;
+      if (ok.data !== true) throw new HttpError(401, 'not_authenticated', 'The cron secret is not valid.');
+    } else {
+      requireServiceKey(req);
+    }
     const body = await parseBody(req, Body);
     channels ??= { mail: smtpMailer(), push: pushSenderFromEnv() };
     const summary = await runReminders(adminClient(), channels, {

@@ -19,6 +19,12 @@ import { accessToken, type Issuer } from './tokens.ts';
 import { userRoutes } from './user.ts';
 
 export const PREFIX = '/auth/v1';
+/**
+ * GoTrue's CORS handler (internal/api/api.go, rs/cors) exposes these to a browser, so
+ * supabase-js can read X-Supabase-Api-Version and with it the error body's `code`
+ * (invalid_credentials, weak_password, ...) instead of falling back to the legacy shape.
+ */
+const EXPOSED_HEADERS = 'X-Total-Count, Link, X-Supabase-Api-Version';
 
 export interface AuthOptions {
   /** An `[auth]`-shaped table overlaid on config.toml's (tests: hook on, signup off, ...). */
@@ -71,9 +77,11 @@ export async function startAuth(ctx: ServiceContext, opts: AuthOptions = {}): Pr
   return {
     name: 'auth',
     prefix: PREFIX,
-    fetch: (req, rctx) => {
+    fetch: async (req, rctx) => {
       rctx.log.service = 'auth';
-      return app.fetch(req);
+      const res = await app.fetch(req);
+      if (req.headers.has('origin')) res.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
+      return res;
     },
     async stop() {
       await Promise.all([pool.end(), cryptPool.end()]);

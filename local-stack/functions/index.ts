@@ -115,6 +115,12 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
       // Where mail goes unless the secrets name a provider: the local outbox's SMTP listener.
       SMTP_HOST: status.SMTP_HOST,
       SMTP_PORT: status.SMTP_PORT,
+      // Where functions send people back to after Stripe's pages: the web app, as config.toml's
+      // [auth] site_url names it (hosted projects set SITE_URL as a secret).
+      SITE_URL: config.auth.siteUrl,
+      // The Stripe double's URL and test keys (`stack:status`), under the names Lintel's functions
+      // read; a function's own .env wins, so `STRIPE_API_URL=` there reaches real Stripe instead.
+      ...Object.fromEntries(Object.entries(status).filter(([name]) => name.startsWith('STRIPE_'))),
       ...secrets,
       // What a Supabase function finds in its environment (docs: guides/functions/secrets).
       SUPABASE_URL: status.API_URL,

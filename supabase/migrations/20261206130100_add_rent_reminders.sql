@@ -354,15 +354,7 @@ grant execute on function public.plan_rent_reminders(timestamptz, uuid[]), publi
   public.complete_rent_reminders(jsonb) to service_role;
 
 -- Hourly at half past: the function plans for the orgs in their local morning and delivers what
--- is owed. It is called as Supabase's docs schedule functions: pg_net with the project URL and
--- the service role key from Vault (config.toml [db.vault]; the function checks the key itself).
-select cron.schedule('rent-reminders', '30 * * * *', $job$
-  select net.http_post(
-    url := (select decrypted_secret from vault.decrypted_secrets where name = 'project_url') || '/functions/v1/rent-reminders',
-    headers := jsonb_build_object(
-      'Content-Type', 'application/json',
-      'Authorization', 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = 'service_role_key')),
-    body := '{}'::jsonb,
-    timeout_milliseconds := 60000
-  ) as request_id
-$job$);
+-- is owed. Called as the other scheduled functions are: private.invoke_function (created by the
+-- schedule_autopay migration; the job's command is only looked up when it runs) posts through
+-- pg_net to the project URL in Vault with the cron secret, which the function has the database check.
+select cron.schedule('rent-reminders', '30 * * * *', $$select private.invoke_function('rent-reminders')$$);

@@ -233,7 +233,12 @@ describe('rent-reminders: who may call it', () => {
     }
   });
 
-  it('runs from its cron job: pg_net with the URL and key from Vault, hourly', async () => {
+  it('refuses a wrong cron secret', async () => {
+    const res = await call({ 'x-cron-secret': 'not-the-secret' });
+    expect(res.status).toBe(401);
+  });
+
+  it('runs from its cron job: pg_net to the project URL in Vault, with the cron secret, hourly', async () => {
     const job = (await client.query(`select schedule from cron.job where jobname = 'rent-reminders'`)).rows[0];
     expect(job).toEqual({ schedule: '30 * * * *' });
     const before = Number((await client.query('select coalesce(max(id), 0) as id from net._http_response')).rows[0].id);

@@ -158,6 +158,10 @@ describe('reads and filters', () => {
     ['phfts', (q: any) => q.textSearch('doc', 'secret plan', { type: 'phrase', config: 'english' }), ['B-1']],
     ['wfts', (q: any) => q.textSearch('doc', '"small nails" or glue', { type: 'websearch', config: 'english' }), ['A-2', 'A-3']],
     ['or with nested and', (q: any) => q.or('code.eq.B-1,and(qty.gt.1,qty.lt.10)'), ['A-1', 'B-1']],
+    // PostgREST unquotes a logic tree's value (pLogicSingleVal): reserved , . ( ) stay literal and
+    // a backslash escapes; * is still like's wildcard, and \\% a literal percent.
+    ['or with quoted values', (q: any) => q.or('title.ilike."*HAMMER*",code.eq."B-1",title.eq."a,b.(c)"'), ['A-1', 'B-1']],
+    ['or with an escaped quote in a quoted value', (q: any) => q.or('title.eq."say \\"hi\\"",code.eq."A-3"'), ['A-3']],
     ['not', (q: any) => q.not('code', 'in', '(A-1,A-2)'), ['A-3', 'B-1']],
     ['like any', (q: any) => q.likeAnyOf('title', ['%glue', '%plan']), ['A-3', 'B-1']],
     ['like all', (q: any) => q.likeAllOf('title', ['alpha%', '%s']), ['A-2']],
