@@ -19,6 +19,8 @@ export const DEFAULT_DATASET: DatasetOptions = { orgs: 2000, largeOrgs: 5, large
 
 /** Marker org slug: a database that has it already holds a generated dataset with this prefix. */
 export const marker = (prefix = 'bench') => `${prefix}-000001`;
+/** The default dataset's marker. */
+export const MARKER = marker();
 
 // Each step is one set-based statement (generate_series), run as postgres with triggers and
 // foreign-key checks off (session_replication_role = replica); the cached columns the triggers
