@@ -138,11 +138,13 @@ begin
   for v_month in
     select generate_series(date_trunc('month', current_date) - interval '11 months', date_trunc('month', current_date), interval '1 month')::date
   loop
-    perform public.run_rent_charges(v_month);
+    -- Each org's rent run as of the 1st (rent due then), the 7th (late fees) and the 15th (the
+    -- first, prorated rent of the leases that started mid-month, due on their first day).
+    perform private.post_rent(o.id, v_month) from public.organizations o;
     -- Pass 1: on-time payers; then the late-fee run; pass 2: late payers.
     for v_pass in 1..2 loop
       if v_pass = 2 and v_month + 6 <= current_date then
-        perform public.run_rent_charges(v_month + 6);
+        perform private.post_rent(o.id, v_month + 6) from public.organizations o;
       end if;
       for v_lease in
         select l.*, row_number() over (partition by l.org_id order by l.start_date, l.id) as rn
@@ -165,6 +167,9 @@ begin
         perform public.record_payment_succeeded(v_payment, v_pay_day);
       end loop;
     end loop;
+    if v_month + 14 <= current_date then
+      perform private.post_rent(o.id, v_month + 14) from public.organizations o;
+    end if;
   end loop;
 end
 $$;

@@ -33,3 +33,31 @@ export function verifiedClaims(req: Request): Claims {
     throw new HttpError(401, 'not_authenticated', 'Sign in to continue.');
   }
 }
+
+/** Compares two strings in time that depends only on their lengths. */
+function sameSecret(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  if (x.length !== y.length) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0;
+}
+
+/**
+ * For functions only the platform calls (operators, scripts), deployed with `verify_jwt = false`:
+ * the bearer token must be the project's service role key or one of its secret keys
+ * (`sb_secret_…`, which are not JWTs).
+ */
+export function requireServiceKey(req: Request): void {
+  const [scheme, token] = (req.headers.get('Authorization') ?? '').split(' ');
+  const keys = [Deno.env.get('SUPABASE_SERVICE_ROLE_KEY') ?? ''];
+  try {
+    keys.push(...Object.values(JSON.parse(Deno.env.get('SUPABASE_SECRET_KEYS') ?? '{}') as Record<string, string>));
+  } catch {
+    // a malformed list adds no key
+  }
+  if (scheme !== 'Bearer' || !token || !keys.some((k) => k.length > 0 && sameSecret(k, token))) {
+    throw new HttpError(401, 'not_authenticated', 'This function is called with the service role key.');
+  }
+}

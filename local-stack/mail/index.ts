@@ -38,6 +38,8 @@ export interface OutgoingMail {
   subject: string;
   text?: string;
   html?: string;
+  /** The Message-ID header without its angle brackets; Mailpit reports it as MessageID. */
+  messageId?: string;
 }
 
 export interface MailHandle {
@@ -99,7 +101,7 @@ export async function startMail(opts: { host: string; port: number; smtpPort: nu
     const html = mail.html ?? '';
     const message: MailMessage = {
       ID: id,
-      MessageID: `${id}@lintel.local`,
+      MessageID: mail.messageId || `${id}@lintel.local`,
       From: address(mail.from ?? 'Lintel <noreply@lintel.local>'),
       To: (Array.isArray(mail.to) ? mail.to : [mail.to]).map(address),
       Subject: mail.subject,
@@ -130,6 +132,7 @@ export async function startMail(opts: { host: string; port: number; smtpPort: nu
         if (k === 'to') return m.To.some((t) => t.Address.toLowerCase().includes(val));
         if (k === 'from') return m.From.Address.toLowerCase().includes(val);
         if (k === 'subject') return m.Subject.toLowerCase().includes(val);
+        if (k === 'message-id') return m.MessageID.toLowerCase() === val.replace(/^<|>$/g, '');
         return `${m.Subject} ${m.Text} ${m.HTML}`.toLowerCase().includes(val);
       });
   const page = (list: MailMessage[], start: number, limit: number) => ({
@@ -236,6 +239,7 @@ ${links ? `<h2>Links</h2><ul>${links}</ul>` : ''}${body}</body></html>`,
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             html: typeof parsed.html === 'string' ? parsed.html : '',
+            messageId: parsed.messageId?.replace(/^<|>$/g, ''),
           });
           callback();
         })

@@ -48,6 +48,25 @@ async function newRequest(c: Tx, x: MakeCtx, mine: boolean): Promise<string> {
 }
 const isMine = (x: MakeCtx, mine: boolean) => mine && x.ownOrg && x.userId !== null;
 
+/** A far-future day no other row of a table keyed by day uses (one per call in this process). */
+let dayCounter = Math.floor(Math.random() * 30000);
+const freshDay = () => new Date(Date.UTC(2100, 0, 1 + (dayCounter++ % 36500))).toISOString().slice(0, 10);
+/** The first of a far-future month, likewise. */
+const freshMonth = () => new Date(Date.UTC(2100, dayCounter++ % 1200, 1)).toISOString().slice(0, 10);
+// A browser subscription's shape (base64url of a 65-byte P-256 point and a 16-byte secret).
+const pushRow = (userId: string | null) => ({
+  user_id: userId,
+  endpoint: `https://push.example.test/${tag()}`,
+  p256dh: `B${'A'.repeat(86)}`,
+  auth: 'A'.repeat(22),
+});
+/** Another member of the org than the acting user. */
+async function otherMember(c: Tx, x: MakeCtx): Promise<string> {
+  const user = await createUser(c);
+  await c.query(`insert into public.memberships (org_id, user_id, role) values ($1, $2, 'viewer')`, [x.f.id, user]);
+  return user;
+}
+
 export const TABLES: Record<string, TableSpec> = {
   organizations: {
     key: ['id'],
@@ -231,6 +250,57 @@ export const TABLES: Record<string, TableSpec> = {
       ]),
     row: async (_c, x) => ({ org_id: x.f.id, user_id: x.userId ?? x.f.users.owner, kind: 'test', title: 'Hi' }),
     set: 'read_at = now()',
+  },
+  rent_runs: {
+    key: ['id'],
+    scope: 't.org_id = :org',
+    own: 'false',
+    make: async (c, x) => one(c, `insert into public.rent_runs (org_id, local_date) values ($1, $2) returning id`, [x.f.id, freshDay()]),
+    row: async (_c, x) => ({ org_id: x.f.id, local_date: freshDay() }),
+    set: 'status = t.status',
+  },
+  push_subscriptions: {
+    key: ['id'],
+    scope: 't.user_id in (select m.user_id from public.memberships m where m.org_id = :org)',
+    own: 't.user_id = :user',
+    make: async (c, x, mine) => {
+      const row = pushRow(isMine(x, mine) ? x.userId : await otherMember(c, x));
+      return one(c, `insert into public.push_subscriptions (user_id, endpoint, p256dh, auth) values ($1, $2, $3, $4) returning id`, Object.values(row));
+    },
+    row: async (_c, x, mine) => pushRow(isMine(x, mine) ? x.userId : x.userId === x.f.users.owner ? x.f.users.admin : x.f.users.owner),
+    set: 'user_agent = t.user_agent',
+  },
+  reminder_preferences: {
+    key: ['org_id', 'resident_id'],
+    scope: 't.org_id = :org',
+    own: 't.resident_id = :resident',
+    make: async (c, x, mine) =>
+      one(c, `insert into public.reminder_preferences (org_id, resident_id, push) values ($1, $2, true) returning org_id, resident_id`, [
+        x.f.id,
+        isMine(x, mine) ? x.f.residentId : await newResident(c, x),
+      ]),
+    row: async (_c, x, mine) => ({ org_id: x.f.id, resident_id: isMine(x, mine) ? x.f.residentId : x.f.otherResidentId, email: false }),
+    set: 'email = t.email',
+  },
+  reminders_sent: {
+    key: ['id'],
+    scope: 't.org_id = :org',
+    own: 'false',
+    make: async (c, x) =>
+      one(
+        c,
+        `insert into public.reminders_sent (org_id, lease_id, resident_id, period_start, kind, channel, due_date, amount_minor, currency)
+         values ($1, $2, $3, $4, 'due', 'email', $4, 1000, 'USD') returning id`,
+        [x.f.id, x.f.otherLeaseId, x.f.otherResidentId, freshMonth()],
+      ),
+    row: async (_c, x) => {
+      const month = freshMonth();
+      return {
+        org_id: x.f.id, lease_id: x.f.otherLeaseId, resident_id: x.f.otherResidentId, period_start: month,
+        kind: 'due', channel: 'email', due_date: month, amount_minor: 1000, currency: 'USD',
+      };
+    },
+    set: 'error = t.error',
   },
   audit_log: {
     key: ['id'],

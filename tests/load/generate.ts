@@ -11,12 +11,16 @@ export interface DatasetOptions {
   /** Months of rent and payment history per active lease (2 ledger rows a month). */
   months: number;
   seed: number;
+  /** Org slugs are `<prefix>-000001`…, manager logins `manager@<prefix>-000001.test`: two datasets can share a database. */
+  prefix?: string;
 }
 
 export const DEFAULT_DATASET: DatasetOptions = { orgs: 2000, largeOrgs: 5, largeUnits: 5000, months: 10, seed: 0.42 };
 
-/** Marker org slug: a database that has it already holds a generated dataset. */
-export const MARKER = 'bench-000001';
+/** Marker org slug: a database that has it already holds a generated dataset with this prefix. */
+export const marker = (prefix = 'bench') => `${prefix}-000001`;
+/** The default dataset's marker. */
+export const MARKER = marker();
 
 // Each step is one set-based statement (generate_series), run as postgres with triggers and
 // foreign-key checks off (session_replication_role = replica); the cached columns the triggers
@@ -29,7 +33,7 @@ const steps = (o: DatasetOptions): [string, string][] => [
              case when i <= ${o.largeOrgs} then ${o.largeUnits} else (10 + 312 * power(random(), 3))::int end as units
       from generate_series(1, ${o.orgs}) i;
     insert into public.organizations (id, name, slug, plan, unit_limit, unit_count)
-      select id, 'Bench Org ' || i, 'bench-' || lpad(i::text, 6, '0'), 'enterprise', 10000, units from g_orgs;`],
+      select id, 'Bench Org ' || i, '${o.prefix ?? 'bench'}-' || lpad(i::text, 6, '0'), 'enterprise', 10000, units from g_orgs;`],
   ['properties', `
     create temp table g_props on commit drop as
       select o.id as org_id, gen_random_uuid() as id, p as pn, greatest(1, o.units / 25) as nprops
@@ -98,12 +102,12 @@ const steps = (o: DatasetOptions): [string, string][] => [
     insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, confirmation_token,
         recovery_token, email_change_token_new, email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
       select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
-             'manager@bench-' || lpad(i::text, 6, '0') || '.test', '', now(), '', '', '', '',
+             'manager@${o.prefix ?? 'bench'}-' || lpad(i::text, 6, '0') || '.test', '', now(), '', '', '', '',
              '{"provider":"email","providers":["email"]}', '{}', now(), now()
       from g_orgs;
-    insert into public.profiles (user_id, full_name) select id, 'Bench Manager' from auth.users where email like 'manager@bench-%';
+    insert into public.profiles (user_id, full_name) select id, 'Bench Manager' from auth.users where email like 'manager@${o.prefix ?? 'bench'}-%';
     insert into public.memberships (org_id, user_id, role)
-      select o.id, u.id, 'manager' from g_orgs o join auth.users u on u.email = 'manager@bench-' || lpad(o.i::text, 6, '0') || '.test';`],
+      select o.id, u.id, 'manager' from g_orgs o join auth.users u on u.email = 'manager@${o.prefix ?? 'bench'}-' || lpad(o.i::text, 6, '0') || '.test';`],
 ];
 
 /**
@@ -114,7 +118,7 @@ export async function generateDataset(dbUrl: string, opts: DatasetOptions = DEFA
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
   try {
-    const exists = await client.query('select 1 from public.organizations where slug = $1', [MARKER]);
+    const exists = await client.query('select 1 from public.organizations where slug = $1', [marker(opts.prefix)]);
     if (!exists.rowCount) {
       const list = steps(opts);
       const bar = new cliProgress.SingleBar(
@@ -138,13 +142,17 @@ export async function generateDataset(dbUrl: string, opts: DatasetOptions = DEFA
     } else {
       log('Dataset already present; reusing it.\n');
     }
-    const counts = await client.query(`
-      select (select count(*) from public.organizations)::int as orgs,
-             (select count(*) from public.units)::int as units,
-             (select count(*) from public.leases where status = 'active')::int as active_leases,
-             (select count(*) from public.ledger_entries)::int as ledger_entries,
-             (select count(*) from public.maintenance_requests)::int as maintenance_requests,
-             (select count(*) from public.organizations where unit_count < 100)::int as orgs_under_100_units`);
+    // The dataset's own rows (other datasets, the seed and tests may share the database).
+    const counts = await client.query(
+      `with o as (select id, unit_count from public.organizations where slug like $1)
+       select (select count(*) from o)::int as orgs,
+              (select count(*) from public.units where org_id in (select id from o))::int as units,
+              (select count(*) from public.leases where status = 'active' and org_id in (select id from o))::int as active_leases,
+              (select count(*) from public.ledger_entries where org_id in (select id from o))::int as ledger_entries,
+              (select count(*) from public.maintenance_requests where org_id in (select id from o))::int as maintenance_requests,
+              (select count(*) from o where unit_count < 100)::int as orgs_under_100_units`,
+      [`${opts.prefix ?? 'bench'}-%`],
+    );
     return counts.rows[0];
   } finally {
     await client.end();

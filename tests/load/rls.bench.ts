@@ -164,47 +164,6 @@ async function backendCpu(db: pg.Client): Promise<() => number | undefined> {
   return () => processRunMs(pid);
 }
 
-async function rentRun(url: string) {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    const cpu = await backendCpu(db);
-    // WAL written is the run's one figure that does not depend on what else the machine does.
-    const walAt = async () => (await db.query('select pg_current_wal_insert_lsn()::text as l')).rows[0].l as string;
-    const timed = async (asOf: string) => {
-      const w0 = await walAt();
-      const t0 = performance.now();
-      const c0 = cpu();
-      const r = (await db.query('select public.run_rent_charges($1) as r', [asOf])).rows[0].r;
-      const c1 = cpu();
-      const ms = performance.now() - t0;
-      const walMb = Number((await db.query('select pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn) as d', [await walAt(), w0])).rows[0].d) / 1e6;
-      return { ...r, ms, cpuMs: c0 === undefined || c1 === undefined ? undefined : c1 - c0, walMb };
-    };
-    const active = Number((await db.query(`select count(*) from public.leases where status = 'active'`)).rows[0].count);
-    await db.query('begin');
-    await db.query(`select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true)`);
-    const asOf = (await db.query(`select date_trunc('month', current_date)::date::text as d`)).rows[0].d as string;
-    const first = await timed(asOf);
-    const again = await timed(asOf);
-    // Late fees on the 7th over the same leases, then its rerun.
-    const lateDay = (await db.query(`select ($1::date + 6)::text as d`, [asOf])).rows[0].d as string;
-    const late = await timed(lateDay);
-    const mismatches = Number(
-      (
-        await db.query(`select count(*) from public.leases l
-          left join (select lease_id, sum(amount_minor) as total from public.ledger_entries group by lease_id) e on e.lease_id = l.id
-          where l.balance_minor <> coalesce(e.total, 0)`)
-      ).rows[0].count,
-    );
-    // The ledger is append-only: roll back so the dataset stays the same for the next run.
-    await db.query('rollback');
-    return { active_leases: active, first, rerun: again, late_fees: late, balance_mismatches: mismatches };
-  } finally {
-    await db.end();
-  }
-}
-
 /**
  * RLS benchmark on a generated dataset: BENCH_DB_URL if set (a database that already holds the
  * dataset is reused), else the shared bench stack's database.
@@ -265,19 +224,10 @@ export default async function rlsBench({ stack }: BenchContext): Promise<void> {
         }
       }
     }
-    const rent = await rentRun(database.url);
-    const took = (r: { ms: number; cpuMs?: number; walMb: number }) =>
-      `${r.ms.toFixed(0)} ms` + (r.cpuMs === undefined ? '' : ` (CPU ${r.cpuMs.toFixed(0)} ms)`) + `, ${r.walMb.toFixed(0)} MB WAL`;
-    process.stdout.write(
-      `\nrun_rent_charges over ${rent.active_leases} active leases (wall ms, backend CPU ms, WAL): ` +
-        `${rent.first.rent_entries} rent entries in ${took(rent.first)}; ` +
-        `rerun ${rent.rerun.rent_entries + rent.rerun.late_fee_entries} new in ${took(rent.rerun)}; ` +
-        `late-fee run ${rent.late_fees.late_fee_entries} fees in ${took(rent.late_fees)}; balance mismatches ${rent.balance_mismatches}\n`,
-    );
     const worst = Math.max(...rows.map((r) => r.ratio as number));
     const cpuRatios = rows.map((r) => r.cpuRatio).filter((x): x is number => x !== undefined);
     const worstCpu = cpuRatios.length ? Math.max(...cpuRatios) : undefined;
-    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings: authenticatedSettings, preRequest, rows, rentRun: rent, worstRatio: worst, worstCpuRatio: worstCpu });
+    const file = writeResult('rls', { samples: SAMPLES, dataset, orgs: { large, median }, roleSettings: authenticatedSettings, preRequest, rows, worstRatio: worst, worstCpuRatio: worstCpu });
     process.stdout.write(
       `Worst ratio ${worst.toFixed(2)}${worstCpu === undefined ? '' : ` (backend CPU: ${worstCpu.toFixed(2)})`}. ` +
         `Results and EXPLAIN plans: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,

@@ -132,6 +132,36 @@ describe('scheduler: pg_cron and pg_net as a migration uses them', () => {
     }
   });
 
+  it('lets a job that is one DO block or CALL commit as it goes, as pg_cron runs it at top level', async () => {
+    const name = `test-commits-${Date.now()}`;
+    jobs.push(name);
+    await client.query(`create schema if not exists commit_probe; create table if not exists commit_probe.steps (via text, i int)`);
+    await client.query(`create or replace procedure commit_probe.steps() language plpgsql as $p$
+      begin insert into commit_probe.steps values ('call', 1); commit; insert into commit_probe.steps values ('call', 2); commit; end $p$`);
+    try {
+      // Each step commits; the failure at the end undoes only what came after the last commit.
+      await client.query(`select cron.schedule($1, '0 0 1 1 *', $2)`, [
+        name,
+        `do $d$ begin for i in 1..3 loop insert into commit_probe.steps values ('do', i); commit; end loop; perform 1/0; end $d$`,
+      ]);
+      const run = await execa('npx', ['tsx', 'local-stack/cli.ts', 'stack', 'run-job', name], { cwd: PROJECT_ROOT, env: { DB_URL: stack().DB_URL }, reject: false });
+      expect(run.stderr).toMatch(/division by zero/);
+      await client.query(`select cron.schedule($1, '0 0 1 1 *', 'call commit_probe.steps()')`, [name]);
+      const call = await execa('npx', ['tsx', 'local-stack/cli.ts', 'stack', 'run-job', name], { cwd: PROJECT_ROOT, env: { DB_URL: stack().DB_URL } });
+      expect(call.stdout).toMatch(/succeeded \(CALL\)/);
+      const { rows } = await client.query(`select via, i from commit_probe.steps order by via desc, i`);
+      expect(rows).toEqual([
+        { via: 'do', i: 1 },
+        { via: 'do', i: 2 },
+        { via: 'do', i: 3 },
+        { via: 'call', i: 1 },
+        { via: 'call', i: 2 },
+      ]);
+    } finally {
+      await client.query('drop schema commit_probe cascade');
+    }
+  });
+
   it('reads pg_cron schedules: seconds, five fields in UTC, the last day of the month', () => {
     const from = new Date('2026-02-10T08:15:30Z');
     expect(nextRun('30 seconds', from)?.toISOString()).toBe('2026-02-10T08:16:00.000Z');

@@ -37,3 +37,16 @@ describe('mail outbox over SMTP', () => {
     expect(full.Links).toEqual(['http://127.0.0.1:5173/portal/pay']);
   });
 });
+
+describe('mail outbox: the Message-ID header', () => {
+  it('reports a message’s own Message-ID as MessageID and finds it by message-id:, as Mailpit does', async () => {
+    const s = stack();
+    const transport = nodemailer.createTransport({ host: s.SMTP_HOST, port: Number(s.SMTP_PORT), secure: false, ignoreTLS: true });
+    const id = `probe-${Date.now()}@lintel.test`;
+    await transport.sendMail({ from: 'noreply@lintel.test', to: 'ids@example.test', subject: 'Has an id', text: 'x', messageId: `<${id}>` });
+    const found = (await (await fetch(`${s.MAIL_URL}/api/v1/search?query=${encodeURIComponent(`message-id:${id}`)}`)).json()) as {
+      messages: { MessageID: string; Subject: string }[];
+    };
+    expect(found.messages).toEqual([expect.objectContaining({ MessageID: id, Subject: 'Has an id' })]);
+  });
+});

@@ -405,6 +405,104 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"push_subscriptions": {
+                  Row: {
+                    "auth": string,"created_at": string,"endpoint": string,"id": string,"p256dh": string,"user_agent": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "auth": string,"created_at"?: string,"endpoint": string,"id"?: string,"p256dh": string,"user_agent"?: string | null,"user_id"?: string
+                  }
+                  Update: {
+                    "auth"?: string,"created_at"?: string,"endpoint"?: string,"id"?: string,"p256dh"?: string,"user_agent"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"reminder_preferences": {
+                  Row: {
+                    "email": boolean,"in_app": boolean,"org_id": string,"push": boolean,"resident_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "email"?: boolean,"in_app"?: boolean,"org_id"?: string,"push"?: boolean,"resident_id"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "email"?: boolean,"in_app"?: boolean,"org_id"?: string,"push"?: boolean,"resident_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "reminder_preferences_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: true
+      referencedRelation: "resident_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "reminder_preferences_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: true
+      referencedRelation: "residents"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"reminders_sent": {
+                  Row: {
+                    "amount_minor": number,"attempts": number,"channel": string,"claim_token": string | null,"claimed_at": string | null,"created_at": string,"currency": string,"due_date": string,"error": string | null,"id": string,"kind": string,"lease_id": string,"org_id": string,"period_start": string,"resident_id": string,"sent_at": string | null,"status": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount_minor": number,"attempts"?: number,"channel": string,"claim_token"?: string | null,"claimed_at"?: string | null,"created_at"?: string,"currency": string,"due_date": string,"error"?: string | null,"id"?: string,"kind": string,"lease_id": string,"org_id": string,"period_start": string,"resident_id": string,"sent_at"?: string | null,"status"?: string
+                  }
+                  Update: {
+                    "amount_minor"?: number,"attempts"?: number,"channel"?: string,"claim_token"?: string | null,"claimed_at"?: string | null,"created_at"?: string,"currency"?: string,"due_date"?: string,"error"?: string | null,"id"?: string,"kind"?: string,"lease_id"?: string,"org_id"?: string,"period_start"?: string,"resident_id"?: string,"sent_at"?: string | null,"status"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "reminders_sent_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
+      referencedRelation: "lease_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "reminders_sent_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
+      referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "reminders_sent_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "resident_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "reminders_sent_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "residents"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
+                },"rent_runs": {
+                  Row: {
+                    "attempts": number,"charged_lease_ids": (string)[],"error": string | null,"error_code": string | null,"finished_at": string | null,"id": string,"late_fee_entries": number,"local_date": string,"org_id": string,"queued_at": string,"rent_entries": number,"requested_by": string | null,"runner_pid": number | null,"runner_started_at": string | null,"source": string,"started_at": string | null,"status": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attempts"?: number,"charged_lease_ids"?: (string)[],"error"?: string | null,"error_code"?: string | null,"finished_at"?: string | null,"id"?: string,"late_fee_entries"?: number,"local_date": string,"org_id": string,"queued_at"?: string,"rent_entries"?: number,"requested_by"?: string | null,"runner_pid"?: number | null,"runner_started_at"?: string | null,"source"?: string,"started_at"?: string | null,"status"?: string
+                  }
+                  Update: {
+                    "attempts"?: number,"charged_lease_ids"?: (string)[],"error"?: string | null,"error_code"?: string | null,"finished_at"?: string | null,"id"?: string,"late_fee_entries"?: number,"local_date"?: string,"org_id"?: string,"queued_at"?: string,"rent_entries"?: number,"requested_by"?: string | null,"runner_pid"?: number | null,"runner_started_at"?: string | null,"source"?: string,"started_at"?: string | null,"status"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "rent_runs_org_id_fkey"
+      columns: ["org_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"residents": {
                   Row: {
                     "created_at": string,"email": string | null,"full_name": string,"id": string,"org_id": string,"phone": string | null,"updated_at": string,"user_id": string | null
@@ -563,6 +661,12 @@ isOneToOne: false
 "claim_autopay_payments":
 { Args: { "p_limit"?: number }; Returns: Json
                            },
+"claim_rent_reminders":
+{ Args: { "p_limit"?: number,"p_org_ids"?: (string)[],"p_since": string }; Returns: Json
+                           },
+"complete_rent_reminders":
+{ Args: { "p_results": Json }; Returns: number
+                           },
 "create_lease":
 { Args: { "p_deposit_minor"?: number,"p_due_day"?: number,"p_end_date"?: string,"p_grace_days"?: number,"p_late_fee_minor"?: number,"p_rent_minor"?: number,"p_resident_ids": (string)[],"p_start_date": string,"p_status"?: string,"p_unit_id": string }; Returns: {
               "balance_minor": number,
@@ -668,6 +772,9 @@ isOneToOne: false
               "is_active": boolean,"name": string,"org_id": string,"role": string
             }[]
                            },
+"plan_rent_reminders":
+{ Args: { "p_now"?: string,"p_org_ids"?: (string)[] }; Returns: Json
+                           },
 "post_ledger_entry":
 { Args: { "p_amount_minor": number,"p_description"?: string,"p_effective_date"?: string,"p_idempotency_key": string,"p_kind": string,"p_lease_id": string,"p_reverses_entry_id"?: string }; Returns: {
               "amount_minor": number,
@@ -746,9 +853,32 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
-"run_rent_charges":
-{ Args: { "as_of"?: string }; Returns: Json
-                           },
+"run_rent_now":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "attempts": number,
+"charged_lease_ids": (string)[],
+"error": string | null,
+"error_code": string | null,
+"finished_at": string | null,
+"id": string,
+"late_fee_entries": number,
+"local_date": string,
+"org_id": string,
+"queued_at": string,
+"rent_entries": number,
+"requested_by": string | null,
+"runner_pid": number | null,
+"runner_started_at": string | null,
+"source": string,
+"started_at": string | null,
+"status": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "rent_runs"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "set_active_org":
 { Args: { "p_org_id": string }; Returns: Json
                            },

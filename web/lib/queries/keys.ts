@@ -10,6 +10,7 @@ export type Entity =
   | 'leases'
   | 'ledger'
   | 'payments'
+  | 'rentRuns'
   | 'team'
   | 'invitations'
   | 'audit'

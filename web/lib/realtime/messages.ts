@@ -38,6 +38,9 @@ export const TABLE_ENTITIES: Record<string, Entity[]> = {
   lease_residents: ['leases', 'units', 'residents'],
   ledger_entries: ['ledger', 'leases', 'units', 'residents', 'overview'],
   payments: ['payments', 'ledger', 'overview'],
+  // Sent on the finance topic with the run's day, status and counts only (managers and viewers
+  // join that topic but may not read runs): refetch the run rows through RLS.
+  rent_runs: ['rentRuns'],
 };
 
 /** The entities to refetch for one broadcast message; unknown tables refetch nothing. */
