@@ -2,13 +2,12 @@ import { createECDH, createDecipheriv, hkdfSync, randomBytes, type ECDH } from '
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import { pushCerts } from '../setup/push-ca.ts';
 
 // A stand-in push service (RFC 8030) for the functions' web push: HTTPS with a certificate from
-// a test CA (fixtures/push-service; the test stack's functions trust it through PUSH_CA_CERTS),
+// a throwaway test CA (tests/setup/push-ca.ts; the test stack's functions trust it through PUSH_CA_CERTS),
 // recording each message, and browsers' subscription keys to decrypt what it received.
 
-const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'push-service');
 
 export interface PushDelivery {
   path: string;
@@ -27,11 +26,12 @@ export interface PushService {
 }
 
 export async function startPushService(): Promise<PushService> {
+  const certs = pushCerts();
   const deliveries: PushDelivery[] = [];
   const gone = new Set<string>();
   const down = new Set<string>();
   const server: Server = createServer(
-    { key: readFileSync(path.join(FIXTURES, 'tls.key')), cert: readFileSync(path.join(FIXTURES, 'tls.crt')) },
+    { key: readFileSync(certs.keyPath), cert: readFileSync(certs.certPath) },
     (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));

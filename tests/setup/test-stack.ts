@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../local-stack/config.ts';
@@ -6,6 +6,7 @@ import { clusterDir, startPostgres, stopLeftoverPostmaster, type PostgresHandle 
 import { createLogger } from '../../local-stack/log.ts';
 import { pidAlive } from '../../local-stack/process.ts';
 import { startStack } from '../../local-stack/stack.ts';
+import { PUSH_CA_DIR, pushCerts } from './push-ca.ts';
 
 /** Debian's PostgreSQL 15 server (CI installs `postgresql-15`), for the Supabase-15 pass. */
 export const PG15_BIN_DIR = '/usr/lib/postgresql/15/bin';
@@ -80,7 +81,14 @@ export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Pro
   // with its secrets file, and end a hung function after 3 s instead of Supabase's 150 s.
   process.env.LINTEL_FUNCTIONS_EXTRA_DIR ??= path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions');
   process.env.LINTEL_FUNCTIONS_WALL_CLOCK_SEC ??= '3';
-  process.env.LINTEL_FUNCTIONS_ENV_FILE ??= path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions.env');
+  if (!process.env.LINTEL_FUNCTIONS_ENV_FILE) {
+    // The fixture secrets, and the throwaway CA the web-push stand-in serves HTTPS with.
+    const envFile = path.join(PUSH_CA_DIR, 'functions.env');
+    const fixture = readFileSync(path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions.env'), 'utf8');
+    const caPem = pushCerts().caPem;
+    writeFileSync(envFile, `${fixture}\nPUSH_CA_CERTS=${JSON.stringify(caPem)}\n`);
+    process.env.LINTEL_FUNCTIONS_ENV_FILE = envFile;
+  }
   const config = loadConfig({ stateDir, ports: { api, db, mail, smtp, stripe }, externalDbUrl: pg15?.url });
   try {
     const stack = await startStack(config, logger, { durable: false });
