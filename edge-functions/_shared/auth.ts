@@ -1,3 +1,4 @@
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { HttpError } from './errors.ts';
 
 /** The claims of Supabase access tokens that Lintel reads (the hook adds the org ones). */
@@ -60,4 +61,16 @@ export function requireServiceKey(req: Request): void {
   if (scheme !== 'Bearer' || !token || !keys.some((k) => k.length > 0 && sameSecret(k, token))) {
     throw new HttpError(401, 'not_authenticated', 'This function is called with the service role key.');
   }
+}
+
+/**
+ * A scheduled call: the cron secret the database sends in x-cron-secret (checked by the database,
+ * which holds it in Vault), or, when there is none, an operator's service role key.
+ */
+export async function requireScheduledCaller(req: Request, admin: SupabaseClient): Promise<void> {
+  const cronSecret = req.headers.get('x-cron-secret');
+  if (!cronSecret) return requireServiceKey(req);
+  const ok = await admin.rpc('verify_cron_secret', { p_secret: cronSecret });
+  if (ok.error) throw ok.error;
+  if (ok.data !== true) throw new HttpError(401, 'not_authenticated', 'The cron secret is not valid.');
 }

@@ -121,9 +121,14 @@ export async function processEvent(admin: SupabaseClient, event: VerifiedEvent):
     outcome = await apply(event, await fetchIntent(event));
   }
   if (outcome.receipt) {
-    await storeReceipt(admin, outcome.receipt, async (id, path) => {
+    // After the answer, not before it: Stripe needs only the committed booking, and the PDF and
+    // its upload were most of a delivery's time. The receipts-sweep job writes any left behind.
+    const write = storeReceipt(admin, outcome.receipt, async (id, path) => {
       await db()`update public.payments set receipt_path = ${path} where id = ${id}`;
-    });
+    }).catch((err) => console.error('receipt for', outcome.payment_id, 'left to the sweep:', err));
+    const runtime = (globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } }).EdgeRuntime;
+    if (runtime) runtime.waitUntil(write);
+    else await write;
   }
   return outcome;
 }

@@ -1,7 +1,9 @@
-// Autopay, called hourly by the `autopay-run` cron job with the cron secret (verify_jwt = false).
+// Autopay, called hourly by the `autopay-run` cron job with the cron secret (verify_jwt = false),
+// or by an operator with the service role key.
 // The database turns rent posted for leases on autopay into one payment per lease and period
 // (autopay:<lease>:<YYYY-MM>, unique); each is charged off-session with that same key as Stripe's
 // Idempotency-Key, so an overlapping or repeated run never charges twice.
+import { requireScheduledCaller } from '../_shared/auth.ts';
 import { adminClient } from '../_shared/clients.ts';
 import { handler, HttpError, json } from '../_shared/errors.ts';
 import { storeReceipt, type ReceiptTodo } from '../_shared/receipts.ts';
@@ -63,9 +65,7 @@ async function charge(due: Due): Promise<'succeeded' | 'failed' | 'processing' |
 Deno.serve(
   handler(async (req) => {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
-    const ok = await admin.rpc('verify_cron_secret', { p_secret: req.headers.get('x-cron-secret') ?? '' });
-    if (ok.error) throw ok.error;
-    if (ok.data !== true) throw new HttpError(401, 'not_authenticated', 'The cron secret is required.');
+    await requireScheduledCaller(req, admin);
     const claimed = await admin.rpc('claim_autopay_payments', { p_limit: 200 });
     if (claimed.error) throw claimed.error;
     const counts = { claimed: 0, succeeded: 0, processing: 0, failed: 0, error: 0 };

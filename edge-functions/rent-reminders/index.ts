@@ -5,7 +5,7 @@
 // `now` (plan as of another instant) and `org_ids` (only these orgs): an operator's backfill,
 // and the tests' simulated year.
 import { z } from 'zod';
-import { requireServiceKey } from '../_shared/auth.ts';
+import { requireScheduledCaller } from '../_shared/auth.ts';
 import { adminClient } from '../_shared/clients.ts';
 import { handler, HttpError, json } from '../_shared/errors.ts';
 import { smtpMailer } from '../_shared/mail.ts';
@@ -24,14 +24,7 @@ const Body = z.strictObject({
 Deno.serve(
   handler(async (req) => {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
-    const cronSecret = req.headers.get('x-cron-secret');
-    if (cronSecret) {
-      const ok = await adminClient().rpc('verify_cron_secret', { p_secret: cronSecret });
-      if (ok.error) throw ok.error;
-      if (ok.data !== true) throw new HttpError(401, 'not_authenticated', 'The cron secret is not valid.');
-    } else {
-      requireServiceKey(req);
-    }
+    await requireScheduledCaller(req, adminClient());
     const body = await parseBody(req, Body);
     channels ??= { mail: smtpMailer(), push: pushSenderFromEnv() };
     const summary = await runReminders(adminClient(), channels, {

@@ -1,6 +1,6 @@
 // Stripe's webhook for the platform's and the connected accounts' events (verify_jwt = false:
 // Stripe sends no JWT; its signature is checked instead). 2xx only once the event's database
-// transaction has committed (and its receipt is stored); anything else makes Stripe retry.
+// transaction has committed; anything else makes Stripe retry. The receipt follows the answer.
 import { adminClient } from '../_shared/clients.ts';
 import { handler, HttpError, json } from '../_shared/errors.ts';
 import { handles, processEvent, verifyEvent } from '../_shared/webhook.ts';
