@@ -538,6 +538,11 @@ isOneToOne: false
 "invite_member":
 { Args: { "p_email": string,"p_resident_id"?: string,"p_role": string }; Returns: Json
                            },
+"lookup_invitation":
+{ Args: { "p_token": string }; Returns: {
+              "email": string,"expires_at": string,"invited_by_name": string,"org_name": string,"role": string,"status": string
+            }[]
+                           },
 "my_organizations":
 { Args: Record<PropertyKey, never>; Returns: {
               "is_active": boolean,"name": string,"org_id": string,"role": string
@@ -594,11 +599,19 @@ isOneToOne: false
 "remove_member":
 { Args: { "p_user_id": string }; Returns: undefined
                            },
+"resend_invitation":
+{ Args: { "p_invitation_id": string }; Returns: Json
+                           },
 "run_rent_charges":
 { Args: { "as_of"?: string }; Returns: Json
                            },
 "set_active_org":
 { Args: { "p_org_id": string }; Returns: Json
+                           },
+"team_members":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "email": string,"full_name": string,"joined_at": string,"last_sign_in_at": string,"role": string,"user_id": string
+            }[]
                            }
           }
           Enums: {
