@@ -15,8 +15,11 @@ create table private.revoked_claims (
 comment on table private.revoked_claims is
   'Org roles taken from a user (removed, or changed to another role) whose access tokens may still claim them. Read by the claim helpers on every request; rows older than the longest token life are pruned.';
 comment on column private.revoked_claims.revoked_at is 'When the role was taken; after a week (Supabase''s longest JWT expiry) no token can still claim it.';
-alter table private.revoked_claims enable row level security;
+-- The claim helpers read it as the caller: a security definer probe cost twice as much per request
+-- (tests/load/claims.bench.ts). No policies, so no RLS: the API roles may only select, never through
+-- the API (private is not exposed), and only the trigger below writes.
 revoke all on private.revoked_claims from public, anon, authenticated, service_role;
+grant select on private.revoked_claims to authenticated, service_role, supabase_auth_admin;
 
 create or replace function private.tg_revoke_claims() returns trigger
 language plpgsql
@@ -28,6 +31,8 @@ begin
     insert into private.revoked_claims (org_id, user_id, role) values (old.org_id, old.user_id, old.role)
     on conflict on constraint revoked_claims_pkey do update set revoked_at = excluded.revoked_at;
     delete from private.revoked_claims where revoked_at < now() - interval '8 days';
+    -- Claims that passed earlier in this transaction are checked again.
+    perform set_config('lintel.claims_checked', '', true);
   end if;
   if tg_op in ('INSERT', 'UPDATE') then
     -- Holding the role again makes tokens that claim it true again.
@@ -44,22 +49,41 @@ create trigger memberships_after_change_revoke_claims after insert or update of 
 
 -- The claim helpers, now refusing a revoked org role: for such a token the org, role and resident
 -- are NULL, so every policy (REST, Storage's on storage.objects, Realtime's on realtime.messages)
--- denies. Security definer to read the revocations (no role may); still PL/pgSQL reading the setting
--- themselves. The probe is one primary-key lookup in a table that is nearly always empty; its cost
--- per call and per request is measured by tests/load/claims.bench.ts.
-create or replace function private.current_org_id() returns uuid
+-- denies. One primary-key probe per transaction and token: the claims that passed are kept in the
+-- transaction-local lintel.claims_checked, so the next helper call compares a string instead
+-- (tests/load/claims.bench.ts: a probe costs ~6 µs, a comparison under 1 µs). A caller who could
+-- set that setting could set the claims themselves, so it opens nothing new.
+create or replace function private.claims_revoked(p_claims text) returns boolean
 language plpgsql stable
-security definer
 set search_path = ''
 as $$
 declare
-  v_claims jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
-  v_org uuid := nullif(v_claims ->> 'org_id', '')::uuid;
+  v_claims jsonb := p_claims::jsonb;
 begin
-  if v_org is not null and exists (
+  if exists (
     select 1 from private.revoked_claims r
-    where r.org_id = v_org and r.user_id = nullif(v_claims ->> 'sub', '')::uuid and r.role = v_claims ->> 'org_role'
+    where r.org_id = nullif(v_claims ->> 'org_id', '')::uuid and r.user_id = nullif(v_claims ->> 'sub', '')::uuid
+      and r.role = v_claims ->> 'org_role'
   ) then
+    return true;
+  end if;
+  perform set_config('lintel.claims_checked', p_claims, true);
+  return false;
+end;
+$$;
+comment on function private.claims_revoked(text) is
+  'Whether these claims name an org role the user no longer holds; claims that pass are remembered for the rest of the transaction.';
+
+create or replace function private.current_org_id() returns uuid
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_text text := nullif(current_setting('request.jwt.claims', true), '');
+  v_org uuid := nullif(v_text::jsonb ->> 'org_id', '')::uuid;
+begin
+  if v_org is not null and v_text is distinct from current_setting('lintel.claims_checked', true)
+     and private.claims_revoked(v_text) then
     return null;
   end if;
   return v_org;
@@ -70,17 +94,14 @@ comment on function private.current_org_id() is
 
 create or replace function private.current_org_role() returns text
 language plpgsql stable
-security definer
 set search_path = ''
 as $$
 declare
-  v_claims jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
-  v_role text := nullif(v_claims ->> 'org_role', '');
+  v_text text := nullif(current_setting('request.jwt.claims', true), '');
+  v_role text := nullif(v_text::jsonb ->> 'org_role', '');
 begin
-  if v_role is not null and exists (
-    select 1 from private.revoked_claims r
-    where r.org_id = nullif(v_claims ->> 'org_id', '')::uuid and r.user_id = nullif(v_claims ->> 'sub', '')::uuid and r.role = v_role
-  ) then
+  if v_role is not null and v_text is distinct from current_setting('lintel.claims_checked', true)
+     and private.claims_revoked(v_text) then
     return null;
   end if;
   return v_role;
@@ -89,18 +110,14 @@ $$;
 
 create or replace function private.current_resident_id() returns uuid
 language plpgsql stable
-security definer
 set search_path = ''
 as $$
 declare
-  v_claims jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
-  v_resident uuid := nullif(v_claims ->> 'resident_id', '')::uuid;
+  v_text text := nullif(current_setting('request.jwt.claims', true), '');
+  v_resident uuid := nullif(v_text::jsonb ->> 'resident_id', '')::uuid;
 begin
-  if v_resident is not null and exists (
-    select 1 from private.revoked_claims r
-    where r.org_id = nullif(v_claims ->> 'org_id', '')::uuid and r.user_id = nullif(v_claims ->> 'sub', '')::uuid
-      and r.role = v_claims ->> 'org_role'
-  ) then
+  if v_resident is not null and v_text is distinct from current_setting('lintel.claims_checked', true)
+     and private.claims_revoked(v_text) then
     return null;
   end if;
   return v_resident;
@@ -109,21 +126,17 @@ $$;
 
 create or replace function private.has_org_role(p_roles text[]) returns boolean
 language plpgsql stable
-security definer
 set search_path = ''
 as $$
 declare
-  v_claims jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
-  v_role text := nullif(v_claims ->> 'org_role', '');
+  v_text text := nullif(current_setting('request.jwt.claims', true), '');
+  v_role text := nullif(v_text::jsonb ->> 'org_role', '');
 begin
-  -- A role that would not count anyway needs no lookup.
+  -- A role that would not count anyway needs no check.
   if v_role is null or not (v_role = any (p_roles)) then
     return false;
   end if;
-  return not exists (
-    select 1 from private.revoked_claims r
-    where r.org_id = nullif(v_claims ->> 'org_id', '')::uuid and r.user_id = nullif(v_claims ->> 'sub', '')::uuid and r.role = v_role
-  );
+  return coalesce(v_text = current_setting('lintel.claims_checked', true), false) or not private.claims_revoked(v_text);
 end;
 $$;
 comment on function private.has_org_role(text[]) is 'True when the org_role claim is one of p_roles and still held.';
@@ -131,23 +144,34 @@ comment on function private.has_org_role(text[]) is 'True when the org_role clai
 -- PostgREST's pre-request function (pgrst.db_pre_request): a stale token gets one clear answer
 -- (401, code LT440) instead of empty lists, so the app can refresh the session and say why. Storage
 -- and Realtime run no pre-request; their policies deny through the helpers above.
-create or replace function private.check_request() returns void
-language plpgsql stable
+-- Which role the user holds in the org now, to tell "removed" from "role changed" (memberships'
+-- policies hide the row from a refused token).
+create or replace function private.held_role(p_org_id uuid, p_user_id uuid) returns text
+language sql stable
 security definer
 set search_path = ''
 as $$
+  select m.role from public.memberships m where m.org_id = p_org_id and m.user_id = p_user_id
+$$;
+
+create or replace function private.check_request() returns void
+language plpgsql stable
+set search_path = ''
+as $$
 declare
-  v_claims jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
-  v_org uuid := nullif(v_claims ->> 'org_id', '')::uuid;
-  v_user uuid := nullif(v_claims ->> 'sub', '')::uuid;
+  v_text text := nullif(current_setting('request.jwt.claims', true), '');
+  v_claims jsonb := v_text::jsonb;
   v_role text;
 begin
-  if v_org is null or not exists (
-    select 1 from private.revoked_claims r where r.org_id = v_org and r.user_id = v_user and r.role = v_claims ->> 'org_role'
-  ) then
+  -- anon, the service role and users without an org stop here. Two statements, not one `or`: an
+  -- expression checks EXECUTE on every function in it before it runs, and anon may run no other.
+  if v_claims ->> 'org_id' is null then
     return;
   end if;
-  select m.role into v_role from public.memberships m where m.org_id = v_org and m.user_id = v_user;
+  if not private.claims_revoked(v_text) then
+    return;
+  end if;
+  v_role := private.held_role((v_claims ->> 'org_id')::uuid, (v_claims ->> 'sub')::uuid);
   -- PostgREST answers RAISE SQLSTATE 'PGRST' with the status and body given here.
   raise sqlstate 'PGRST' using
     message = json_build_object(
@@ -165,7 +189,9 @@ comment on function private.check_request() is
 -- Every API role runs the pre-request, anon included: it may use the private schema, whose
 -- functions are each revoked from PUBLIC and granted by name (tests/db/01-catalog.test.ts).
 grant usage on schema private to anon;
-revoke execute on function private.check_request() from public;
+revoke execute on function private.claims_revoked(text), private.held_role(uuid, uuid), private.check_request() from public;
+grant execute on function private.claims_revoked(text) to authenticated, service_role, supabase_auth_admin;
+grant execute on function private.held_role(uuid, uuid) to authenticated, service_role;
 grant execute on function private.check_request() to anon, authenticated, service_role;
 
 alter role authenticator set pgrst.db_pre_request = 'private.check_request';
