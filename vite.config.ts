@@ -1,8 +1,9 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vitest/config';
 
-const layer = (name: string, timeout: number) => ({
+const layer = (name: string, timeout: number, more: Record<string, unknown> = {}) => ({
   test: {
+    ...more,
     name,
     include: [`tests/${name}/**/*.test.ts`],
     environment: 'node',
@@ -24,7 +25,9 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['web/**/*.spec.ts'], environment: 'node' } },
       layer('db', 30_000),
       layer('stack', 30_000),
-      layer('functions', 60_000),
+      // One file at a time: the money tests pause, shuffle and duplicate the shared Stripe double's
+      // deliveries and kill the webhook's worker, which files running beside them would feel.
+      layer('functions', 60_000, { fileParallelism: false }),
       // Static checks of the sources (Squawk on migrations): no stack.
       { test: { name: 'lint', include: ['tests/lint/**/*.test.ts'], environment: 'node', testTimeout: 30_000 } },
     ],

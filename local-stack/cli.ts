@@ -23,7 +23,7 @@ function configFromEnv(): StackConfig {
   return loadConfig({
     externalDbUrl: env.DB_URL || undefined,
     stateDir: env.LINTEL_STATE_DIR || undefined,
-    ports: { api: port('LINTEL_API_PORT'), db: port('LINTEL_DB_PORT'), mail: port('LINTEL_MAIL_PORT'), smtp: port('LINTEL_SMTP_PORT') },
+    ports: { api: port('LINTEL_API_PORT'), db: port('LINTEL_DB_PORT'), mail: port('LINTEL_MAIL_PORT'), smtp: port('LINTEL_SMTP_PORT'), stripe: port('LINTEL_STRIPE_PORT') },
   });
 }
 
@@ -71,6 +71,7 @@ async function printBanner(stack: RunningStack, webUrl?: string): Promise<void> 
   say(`  Health           ${s.API_URL}/health`);
   say(`  DB URL           ${s.DB_URL}`);
   say(`  Mail outbox      ${s.MAIL_URL}`);
+  say(`  Stripe double    ${s.STRIPE_API_URL}`);
   say(`  Anon key         ${s.ANON_KEY}`);
   say(`  Service role key ${s.SERVICE_ROLE_KEY}`);
   say(`  JWT secret       ${s.JWT_SECRET}`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import { DEFAULT_JWT_SECRET, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, demoApiKey } from './keys.ts';
+import { STRIPE_CONNECT_WEBHOOK_SECRET, STRIPE_DEFAULT_PORT, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET } from './stripe/keys.ts';
 
 /** The repository root (the folder holding `supabase/`). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,7 +18,7 @@ export interface StackConfig {
   /** When set, the stack uses this Postgres instead of starting the embedded one. */
   externalDbUrl?: string;
   host: string;
-  ports: { api: number; db: number; mail: number; smtp: number };
+  ports: { api: number; db: number; mail: number; smtp: number; stripe: number };
   keys: {
     jwtSecret: string;
     anonKey: string;
@@ -102,6 +103,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, projectRoot = PROJEC
       mail: overrides.ports?.mail ?? num(smtp.port, 54324),
       // The Supabase CLI's Mailpit takes SMTP on 54325.
       smtp: overrides.ports?.smtp ?? num(smtp.smtp_port, 54325),
+      stripe: overrides.ports?.stripe ?? STRIPE_DEFAULT_PORT,
     },
     keys: {
       jwtSecret,
@@ -154,6 +156,11 @@ export function statusVariables(config: StackConfig): Record<string, string> {
     SERVICE_ROLE_KEY: config.keys.serviceRoleKey,
     PUBLISHABLE_KEY: config.keys.publishableKey,
     SECRET_KEY: config.keys.secretKey,
+    // The Stripe double (local-stack/stripe/): functions use it when STRIPE_API_URL is set.
+    STRIPE_API_URL: `http://${config.host}:${config.ports.stripe}`,
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET,
+    STRIPE_CONNECT_WEBHOOK_SECRET,
     // Read by the upstream auth-js harness (/work/shared/upstream): the private JWKs it signs
     // its own keys with, present only when the stack signs with asymmetric keys.
     ...(config.auth.signingKeysPath ? { JWT_SIGNING_KEYS: config.auth.signingKeysPath } : {}),

@@ -1,5 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { StackConfig } from './config.ts';
+import type { createJwtVerifier } from './jwt.ts';
+import type { Logger } from './log.ts';
+import type { MailHandle } from './mail/index.ts';
+
+/** What every service factory receives: the one config, the one token check, the database. */
+export interface ServiceContext {
+  config: StackConfig;
+  dbUrl: string;
+  logger: Logger;
+  mail: MailHandle;
+  verifyJwt: ReturnType<typeof createJwtVerifier>;
+}
+
+/** Starts one service from the stack's shared context. */
+export type ServiceFactory = (ctx: ServiceContext) => Promise<MountedService>;
 
 /** What a request handler learns from the gateway besides the request itself. */
 export interface RequestContext {

@@ -1,19 +1,8 @@
-import type { StackConfig } from './config.ts';
-import type { createJwtVerifier } from './jwt.ts';
-import type { Logger } from './log.ts';
-import type { MailHandle } from './mail/index.ts';
-import type { MountedService } from './service.ts';
+import type { ServiceFactory } from './service.ts';
 
-/** What every service factory receives: the one config, the one token check, the database. */
-export interface ServiceContext {
-  config: StackConfig;
-  dbUrl: string;
-  logger: Logger;
-  mail: MailHandle;
-  verifyJwt: ReturnType<typeof createJwtVerifier>;
-}
-
-export type ServiceFactory = (ctx: ServiceContext) => Promise<MountedService>;
+// Kept importable from here for callers written before the types moved to service.ts (which
+// every service imports without importing this list of them).
+export type { ServiceContext, ServiceFactory } from './service.ts';
 
 /**
  * The services the gateway mounts, in start order. Each lives in its own folder and is added

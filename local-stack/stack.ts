@@ -9,6 +9,7 @@ import { dbUrl, statusVariables, type StackConfig } from './config.ts';
 import { startGateway } from './gateway/index.ts';
 import type { Logger } from './log.ts';
 import { startMail, type MailHandle } from './mail/index.ts';
+import { stackEndpoints, startStripe, type StripeHandle } from './stripe/index.ts';
 import type { Stoppable } from './service.ts';
 import { commandLine } from './process.ts';
 import { SERVICES } from './services.ts';
@@ -38,6 +39,7 @@ export interface RunningStack {
   config: StackConfig;
   status: Record<string, string>;
   mail: MailHandle;
+  stripe: StripeHandle;
   stop(): Promise<void>;
 }
 
@@ -98,6 +100,7 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
     const seeded = await isSeeded(url);
     progress('Applying migrations with the Supabase CLI');
     await pushMigrations({ projectRoot: config.projectRoot, dbUrl: url, seed: (opts.seed ?? true) && !seeded });
+    await storeProjectUrl(url, statusVariables(config).API_URL!);
 
     const mail = await startMail({
       host: config.host,
@@ -107,6 +110,14 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
       logger: logger.child({ service: 'mail' }),
     });
     started.push(mail);
+
+    const stripe = await startStripe({
+      host: config.host,
+      port: config.ports.stripe,
+      logger: logger.child({ service: 'stripe' }),
+      endpoints: stackEndpoints(statusVariables(config).API_URL!),
+    });
+    started.push(stripe);
 
     progress('Starting the API gateway');
     const pool = new pg.Pool({ connectionString: url, max: 2 });
@@ -149,6 +160,7 @@ export async function startStack(config: StackConfig, logger: Logger, opts: Stac
       config,
       status,
       mail,
+      stripe,
       stop() {
         // Ctrl-C and a finally block may both ask; the second waits for the first.
         stopping ??= (async () => {
@@ -187,6 +199,23 @@ function claimStateDir(config: StackConfig): Stoppable {
       if (existsSync(file) && readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
     },
   };
+}
+
+/**
+ * Scheduled jobs call edge functions at the Vault secret `project_url`, which a hosted project's
+ * deployer stores once (README, Deploying); the local stack stores its own API URL at each start,
+ * as its ports may change between starts.
+ */
+async function storeProjectUrl(url: string, apiUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string }>("select id from vault.secrets where name = 'project_url'");
+    if (rows[0]) await client.query('select vault.update_secret($1, $2)', [rows[0].id, apiUrl]);
+    else await client.query("select vault.create_secret($1, 'project_url', 'Base URL of this project: cron jobs call its functions')", [apiUrl]);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Seeds run once: `npm start` on an existing database keeps what the developer changed. */

@@ -22,6 +22,7 @@ export class HttpError extends Error {
  */
 const DB_STATUS: Record<string, number> = {
   LT401: 401,
+  LT402: 402,
   LT403: 403,
   LT404: 404,
   LT409: 409,

@@ -1,3 +1,6 @@
+import { E } from './errors.ts';
+import type { AuthSettings } from './settings.ts';
+
 /**
  * Token buckets keyed per client, as GoTrue's tollbooth limiters: `rate` tokens per second,
  * up to `burst` at once. A hand-written bucket because the semantics (rate from config per
@@ -37,4 +40,35 @@ export class HourlyCounter {
     this.stamps.push(now);
     return true;
   }
+}
+
+/** The per-client limiters routes name. */
+export type LimitName = 'token' | 'verify' | 'otp' | 'anonymous' | 'mfa';
+
+/** GoTrue's limiters, sized from config.toml's `[auth.rate_limit]`. */
+export function authLimits(rateLimits: AuthSettings['rateLimits']) {
+  return {
+    perClient: {
+      // apilimiter.go: the token endpoint (every grant) and verify: config/5 min, burst 30.
+      token: new Bucket(rateLimits.tokenRefresh / 300, 30),
+      verify: new Bucket(rateLimits.tokenVerifications / 300, 30),
+      // signup, otp, magiclink, recover, resend and PUT /user share RATE_LIMIT_OTP
+      // (sign_in_sign_ups in config.toml): config/5 min, burst 30.
+      otp: new Bucket(rateLimits.signInSignUps / 300, 30),
+      anonymous: new Bucket(rateLimits.anonymousUsers / 3600, rateLimits.anonymousUsers),
+      mfa: new Bucket(rateLimits.mfa / 60, 30),
+    } satisfies Record<LimitName, Bucket>,
+    email: new HourlyCounter(rateLimits.emailSent),
+  };
+}
+
+/**
+ * Takes one token for the request's client. GoTrue limits requests per client only when a
+ * rate-limit header names the client (GOTRUE_RATE_LIMIT_HEADER; Supabase's edge sets
+ * X-Forwarded-For). Without one, no per-client limit applies (middleware.go
+ * performRateLimitingWithHeader).
+ */
+export function limitClient(bucket: Bucket, req: Request): void {
+  const key = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+  if (key && !bucket.take(key)) throw E.rateLimited();
 }

@@ -4,6 +4,7 @@ import { Secret, TOTP } from 'otpauth';
 import type pg from 'pg';
 import QRCode from 'qrcode';
 import { AuthError, E } from './errors.ts';
+import type { Env } from './request.ts';
 import type { AuthSettings } from './settings.ts';
 import { transaction, type UserRow } from './store.ts';
 import { insertRefreshToken, tokenResponse, type Issuer } from './tokens.ts';
@@ -11,8 +12,6 @@ import { insertRefreshToken, tokenResponse, type Issuer } from './tokens.ts';
 // supabase/auth internal/conf: MFA challenges expire after 300 s; TOTP is SHA1, 6 digits, 30 s.
 const CHALLENGE_EXPIRY = 300;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-type Env = { Variables: { body: Record<string, unknown>; claims: Record<string, any>; user: UserRow; session: Record<string, any> } };
 
 interface MfaDeps {
   pool: pg.Pool;

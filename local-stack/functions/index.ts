@@ -6,10 +6,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readCredential, type BearerRule } from '../bearer.ts';
 import { statusVariables } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { headersObject, type MountedService, type RequestContext } from '../service.ts';
-import type { ServiceContext } from '../services.ts';
+import { headersObject, type MountedService, type RequestContext, type ServiceContext } from '../service.ts';
 import { functionsDir, loadFunctions, loadSecrets, type FunctionDef } from './config.ts';
 
 export const PREFIX = '/functions/v1';
@@ -30,6 +30,9 @@ const BOOT_TIMEOUT_MS = 120_000;
 const BOOT_ERROR = { status: 503, code: 'BOOT_ERROR', message: 'Worker failed to boot (please check logs)' };
 const WORKER_ERROR = { status: 500, code: 'WORKER_ERROR', message: 'Function exited due to an error (please check logs)' };
 const TIMEOUT_ERROR = { status: 504, code: 'WORKER_TIMEOUT', message: 'Function did not respond within the wall clock limit' };
+
+/** `verify_jwt` reads `Authorization` only, as the CLI's main service does. */
+const EDGE_RUNTIME_BEARER: BearerRule = { scheme: 'edge-runtime', apikey: 'never' };
 
 /** Env names the CLI keeps from functions: it refuses secrets that start with SUPABASE_. */
 const RESERVED_PREFIX = 'SUPABASE_';
@@ -112,6 +115,12 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
       // Where mail goes unless the secrets name a provider: the local outbox's SMTP listener.
       SMTP_HOST: status.SMTP_HOST,
       SMTP_PORT: status.SMTP_PORT,
+      // Where functions send people back to after Stripe's pages: the web app, as config.toml's
+      // [auth] site_url names it (hosted projects set SITE_URL as a secret).
+      SITE_URL: config.auth.siteUrl,
+      // The Stripe double's URL and test keys (`stack:status`), under the names Lintel's functions
+      // read; a function's own .env wins, so `STRIPE_API_URL=` there reaches real Stripe instead.
+      ...Object.fromEntries(Object.entries(status).filter(([name]) => name.startsWith('STRIPE_'))),
       ...secrets,
       // What a Supabase function finds in its environment (docs: guides/functions/secrets).
       SUPABASE_URL: status.API_URL,
@@ -321,12 +330,12 @@ export async function startFunctions(ctx: ServiceContext): Promise<MountedServic
       requestCtx.log.function = name;
 
       if (def.verifyJwt && req.method !== 'OPTIONS') {
-        const header = req.headers.get('authorization');
-        if (!header) return unauthorized('Error: Missing authorization header');
-        const [scheme, token] = header.split(' ');
-        if (scheme !== 'Bearer' || !token) return unauthorized("Error: Auth header is not 'Bearer {token}'");
+        const cred = readCredential(req.headers.get('authorization'), null, EDGE_RUNTIME_BEARER);
+        if (cred.from === 'none') {
+          return unauthorized(cred.authorization === 'absent' ? 'Error: Missing authorization header' : "Error: Auth header is not 'Bearer {token}'");
+        }
         try {
-          const claims = await ctx.verifyJwt(token);
+          const claims = await ctx.verifyJwt(cred.token);
           requestCtx.log.role = claims.role;
           requestCtx.log.user = claims.sub;
         } catch {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { WebSocket } from 'ws';
-import { JwtError, type createJwtVerifier } from '../jwt.ts';
 import type { Logger } from '../log.ts';
 import { AuthorizationError, readGrants, writeGrants, type AuthContext, type Extension, type Grants } from './authorization.ts';
 import { decode, encodeMessage, encodeOutbound, type Inbound, type Outbound, type UserPayload, type Vsn } from './protocol.ts';
-import { parseFilter, type PgSubscription } from './postgres-changes.ts';
+import { parseFilter, type PgSubscription } from './filter.ts';
+import { ChannelError, confirmToken, joinTokenReason, reason, type Claims, type Verify } from './token.ts';
 
 /** Phoenix's socket idle timeout: a client silent this long (no heartbeat) is dropped. */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -18,68 +18,6 @@ const CONFIRM_TOKEN_MS = 5 * 60_000;
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Upstream's default tenant `max_payload_size_in_kb`. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
-
-type Verify = ReturnType<typeof createJwtVerifier>;
-
-/** A failure answered with one of Realtime's `"<Code>: <message>"` reasons. */
-class ChannelError extends Error {}
-
-function reason(code: string, message: string) {
-  return new ChannelError(`${code}: ${message}`);
-}
-
-export interface Claims extends Record<string, unknown> {
-  role?: string;
-  sub?: string;
-  exp?: number;
-}
-
-/**
- * Checks a channel token as `confirm_token/1` does (`realtime_channel.ex`): valid signature,
- * `role` and `exp` present, not expired. Throws the message upstream reports.
- */
-export async function confirmToken(verify: Verify, token: string): Promise<Claims> {
-  let claims: Claims;
-  try {
-    claims = (await verify(token.replace(/\s/g, ''))) as Claims;
-  } catch (err) {
-    if (err instanceof JwtError) {
-      if (err.reason === 'expired') {
-        const exp = peekExp(token);
-        const ago = exp === undefined ? 0 : Math.max(0, Math.floor(Date.now() / 1000) - exp);
-        throw Object.assign(new Error(`Token has expired ${ago} seconds ago`), { code: 'expired' });
-      }
-      if (err.reason === 'bad-signature') throw Object.assign(new Error('Failed to validate JWT signature'), { code: 'signature' });
-      throw Object.assign(new Error('The token provided is not a valid JWT'), { code: 'malformed' });
-    }
-    throw err;
-  }
-  if (typeof claims.role !== 'string' || typeof claims.exp !== 'number') {
-    throw Object.assign(new Error('Fields `role` and `exp` are required in JWT'), { code: 'missing_claims' });
-  }
-  return claims;
-}
-
-function peekExp(token: string): number | undefined {
-  try {
-    return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).exp;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Realtime's reason for a token failure at join. */
-function joinTokenReason(err: Error & { code?: string }): ChannelError {
-  switch (err.code) {
-    case 'expired':
-    case 'missing_claims':
-      return reason('InvalidJWTToken', err.message);
-    case 'signature':
-      return reason('JwtSignatureError', err.message);
-    default:
-      return reason('MalformedJWT', 'The token provided is not a valid JWT');
-  }
-}
 
 interface PresenceEntry {
   channel: Channel;

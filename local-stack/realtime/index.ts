@@ -2,13 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import { WebSocketServer } from 'ws';
-import { headersObject, type MountedService } from '../service.ts';
-import type { ServiceContext } from '../services.ts';
+import { opaqueKeyAsJwt, readCredential, type BearerRule } from '../bearer.ts';
+import { headersObject, type MountedService, type ServiceContext } from '../service.ts';
 import { writeGrants } from './authorization.ts';
 import { startFeed } from './feed.ts';
-import { Conn, confirmToken, Hub, MAX_PAYLOAD_BYTES, type Claims } from './hub.ts';
+import { Conn, Hub, MAX_PAYLOAD_BYTES } from './hub.ts';
 import { ChangeRouter } from './postgres-changes.ts';
 import type { Outbound, Vsn } from './protocol.ts';
+import { confirmToken, type Claims } from './token.ts';
 
 const PREFIX = '/realtime/v1';
 const WEBSOCKET_PATHS = new Set([`${PREFIX}/websocket`, `${PREFIX}/websocket/`]);
@@ -16,6 +17,8 @@ const WEBSOCKET_PATHS = new Set([`${PREFIX}/websocket`, `${PREFIX}/websocket/`])
 const BROADCAST_BATCH = `${PREFIX}/api/broadcast`;
 const BROADCAST_SINGLE = new RegExp(`^${PREFIX}/api/broadcast/([^/]+)/events/([^/]+)$`);
 const MESSAGE_SWEEP_MS = 60 * 60_000;
+/** The bearer token unless it is an opaque key, else `apikey` (the CLI's Kong expression for Realtime). */
+const REALTIME_BEARER: BearerRule = { scheme: 'kong', apikey: 'without-jwt-bearer' };
 
 function json(body: unknown, status: number): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
@@ -60,13 +63,12 @@ export async function startRealtime(ctx: ServiceContext): Promise<MountedService
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
 
   // Opaque API keys reach Realtime as the JWT they stand for, as the CLI's Kong swaps them.
-  const keys = ctx.config.keys;
-  const asJwt = (key: string) => (key === keys.publishableKey ? keys.anonKey : key === keys.secretKey ? keys.serviceRoleKey : key);
+  const asJwt = (key: string) => opaqueKeyAsJwt(key, ctx.config.keys);
 
   /** Claims of a REST caller: the bearer token, else the apikey (upstream `secure_tenant_api`). */
   const restClaims = async (req: Request): Promise<Claims | Response> => {
-    const bearer = req.headers.get('authorization')?.replace(/^Bearer\s+/i, '');
-    const token = asJwt((bearer && !bearer.startsWith('sb_') ? bearer : '') || req.headers.get('apikey') || '');
+    const cred = readCredential(req.headers.get('authorization'), req.headers.get('apikey'), REALTIME_BEARER);
+    const token = cred.from === 'none' ? '' : asJwt(cred.token);
     try {
       return await confirmToken(ctx.verifyJwt, token);
     } catch {

@@ -220,7 +220,7 @@ function parseSelectItem(part: string, whole: string, depth: number): SelectItem
 }
 
 /** `op.value`, `not.op.value`, `op(any).{...}`, `fts(english).term`. */
-export function parseFilterValue(field: FieldRef, raw: string, context: string): Filter {
+export function parseFilterValue(field: FieldRef, raw: string, context: string, inLogic = false): Filter {
   let s = raw;
   let negate = false;
   if (s.startsWith('not.')) {
@@ -261,8 +261,15 @@ export function parseFilterValue(field: FieldRef, raw: string, context: string):
     }
     return { kind: 'filter', field, negate, op, value: v };
   }
+  // A logic tree's value may be double-quoted, a backslash escaping the next character
+  // (QueryParams.hs pLogicSingleVal / pQuotedValue); a top-level value is taken whole.
+  if (inLogic && QUOTED_VALUE.test(value)) {
+    return { kind: 'filter', field, negate, op, language, value: value.slice(1, -1).replace(/\\(.)/gs, '$1') };
+  }
   return { kind: 'filter', field, negate, op, language, value };
 }
+
+const QUOTED_VALUE = /^"(?:[^"\\]|\\.)*"$/s;
 
 /** Items of `in.(a,"b,c")` / `{a,b}`: double quotes protect separators, backslash escapes. */
 function parseList(s: string): string[] {
@@ -295,7 +302,7 @@ export function parseLogic(op: 'and' | 'or', negate: boolean, raw: string, conte
     // field.op.value — the field may hold a JSON path with dots? No: dots separate, arrows don't.
     const fm = /^("[^"]*"|[^.]+)\.(.*)$/s.exec(part);
     if (!fm) throw parseError('logic tree', context, 'unexpected end of input expecting operator');
-    children.push(parseFilterValue(parseFieldRef(fm[1]!, 'logic tree'), fm[2]!, context));
+    children.push(parseFilterValue(parseFieldRef(fm[1]!, 'logic tree'), fm[2]!, context, true));
   }
   return { kind: 'logic', op, negate, children };
 }

@@ -1,7 +1,8 @@
 import type { JWTPayload } from 'jose';
+import { opaqueKeyAsJwt, readCredential, type BearerRule } from '../bearer.ts';
 import { JwtError } from '../jwt.ts';
 import type { StackConfig } from '../config.ts';
-import type { ServiceContext } from '../services.ts';
+import type { ServiceContext } from '../service.ts';
 import { ERRORS } from './errors.ts';
 
 /** Who a request acts as: the verified claims, or none (an anonymous request on a route that allows it). */
@@ -17,7 +18,8 @@ export interface Caller {
   authenticated: boolean;
 }
 
-const BEARER = /^Bearer\s+/i;
+/** Kong copies `apikey` into `Authorization` when the request has none. */
+const STORAGE_BEARER: BearerRule = { scheme: 'kong', apikey: 'without-bearer' };
 
 /**
  * Supabase's gateway adds `Authorization` from `apikey` when the request has none, turning the
@@ -26,15 +28,8 @@ const BEARER = /^Bearer\s+/i;
  * reads `Authorization`.
  */
 export function bearerToken(headers: Headers, config: StackConfig): string {
-  const keyToJwt = (key: string) =>
-    key === config.keys.secretKey ? config.keys.serviceRoleKey : key === config.keys.publishableKey ? config.keys.anonKey : key;
-  const auth = headers.get('authorization');
-  if (auth) {
-    const token = auth.replace(BEARER, '');
-    return token.startsWith('sb_') ? keyToJwt(token) : token;
-  }
-  const apikey = headers.get('apikey');
-  return apikey ? keyToJwt(apikey) : '';
+  const cred = readCredential(headers.get('authorization'), headers.get('apikey'), STORAGE_BEARER);
+  return cred.from === 'none' ? '' : opaqueKeyAsJwt(cred.token, config.keys);
 }
 
 /**

@@ -1,5 +1,4 @@
-import { headersObject } from '../service.ts';
-import type { ServiceContext } from '../services.ts';
+import { headersObject, type ServiceContext } from '../service.ts';
 import type { Caller } from './caller.ts';
 import type { RequestScope, StorageDb, Tx } from './db.ts';
 import { ERRORS } from './errors.ts';

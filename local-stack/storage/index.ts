@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MountedService, RequestContext } from '../service.ts';
-import type { ServiceContext } from '../services.ts';
+import type { MountedService, RequestContext, ServiceContext } from '../service.ts';
 import { createBucket, deleteBucket, emptyBucket, getBucket, listBuckets, updateBucket } from './buckets.ts';
 import { resolveCaller, type Caller } from './caller.ts';
 import { syncConfigBuckets } from './config-buckets.ts';

@@ -178,6 +178,25 @@ export const TABLES: Record<string, TableSpec> = {
     row: async (_c, x) => ({ org_id: x.f.id, lease_id: x.f.otherLeaseId, amount_minor: 100, currency: 'USD' }),
     set: 'status = t.status',
   },
+  autopay_enrollments: {
+    key: ['id'],
+    scope: 't.org_id = :org',
+    own: `t.lease_id in ${myLease}`,
+    make: async (c, x, mine) =>
+      isMine(x, mine)
+        ? one(c, `insert into public.autopay_enrollments (org_id, lease_id, resident_id, enabled, stripe_payment_method_id) values ($1, $2, $3, true, 'pm_test') returning id`, [
+            x.f.id,
+            x.f.residentLeaseId,
+            x.f.residentId,
+          ])
+        : one(c, `insert into public.autopay_enrollments (org_id, lease_id, resident_id, stripe_payment_method_id) values ($1, $2, $3, 'pm_test') returning id`, [
+            x.f.id,
+            x.f.otherLeaseId,
+            await newResident(c, x),
+          ]),
+    row: async (c, x) => ({ org_id: x.f.id, lease_id: x.f.otherLeaseId, resident_id: await newResident(c, x), enabled: false }),
+    set: 'enabled = not t.enabled',
+  },
   maintenance_requests: {
     key: ['id'],
     scope: 't.org_id = :org',

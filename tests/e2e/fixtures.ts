@@ -97,6 +97,32 @@ export async function newAcmeMember(role: 'admin' | 'manager' | 'maintenance' | 
   return { email, password, userId: created.data.user.id };
 }
 
+/**
+ * A request to the stack's REST API with the service role, for a test's own setup and checks
+ * (rows the test then works on through the UI). Returns the parsed JSON body.
+ */
+export async function serviceRest<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const stack = readStack();
+  const res = await fetch(`${stack.API_URL}/rest/v1/${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      apikey: stack.SERVICE_ROLE_KEY!,
+      Authorization: `Bearer ${stack.SERVICE_ROLE_KEY}`,
+      'Content-Type': 'application/json',
+      Prefer: 'return=representation',
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** A short random tag that keeps rows one run creates apart from the next run's. */
+export function tag(): string {
+  return Math.random().toString(36).slice(2, 7).toUpperCase();
+}
+
 /** The one fixture file for end-to-end tests: the stack, and pages signed in as each persona. */
 export const test = base.extend<{ stack: Record<string, string>; asManager: Page; asOwner: Page; asAdmin: Page; asViewer: Page }>({
   // eslint-disable-next-line no-empty-pattern

@@ -27,6 +27,9 @@ async function startBenchStack(): Promise<{ status: Record<string, string>; stop
     LINTEL_API_PORT: String(await freePort()),
     LINTEL_DB_PORT: String(await freePort()),
     LINTEL_MAIL_PORT: String(await freePort()),
+    // Beside `npm start` (54325, 54326): the outbox's SMTP and the Stripe double on free ports too.
+    LINTEL_SMTP_PORT: String(await freePort()),
+    LINTEL_STRIPE_PORT: String(await freePort()),
     // As on test stacks: the functions bench times cold starts of functions it adds here.
     LINTEL_FUNCTIONS_EXTRA_DIR: path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions'),
   };

@@ -9,7 +9,7 @@ import { loadRow, printTable, writeResult, type BenchContext } from './lib.ts';
 /** Start-up times of the local stack and the gateway's raw overhead. */
 export default async function stackBench({ stack }: BenchContext): Promise<void> {
   const stateDir = path.join(PROJECT_ROOT, '.lintel', 'bench', `stack-${process.pid}`);
-  const config = loadConfig({ stateDir, ports: { api: await freePort(), db: await freePort(), mail: await freePort() } });
+  const config = loadConfig({ stateDir, ports: { api: await freePort(), db: await freePort(), mail: await freePort(), stripe: await freePort() } });
   const logger = createLogger('bench', { level: 'silent' });
   const starts: { run: string; seconds: number }[] = [];
   try {

@@ -63,7 +63,7 @@ export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Pro
   const stateDir = path.join(PROJECT_ROOT, '.lintel', 'test', id);
   mkdirSync(stateDir, { recursive: true });
   const logger = createLogger('test-stack', { file: path.join(PROJECT_ROOT, '.lintel', 'test-logs', `${id}.log`) });
-  const [api, db, mail, smtp] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [api, db, mail, smtp, stripe] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
 
   let pg15: PostgresHandle | undefined;
   if (opts.pg === '15') {
@@ -81,7 +81,7 @@ export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Pro
   process.env.LINTEL_FUNCTIONS_EXTRA_DIR ??= path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions');
   process.env.LINTEL_FUNCTIONS_WALL_CLOCK_SEC ??= '3';
   process.env.LINTEL_FUNCTIONS_ENV_FILE ??= path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions.env');
-  const config = loadConfig({ stateDir, ports: { api, db, mail, smtp }, externalDbUrl: pg15?.url });
+  const config = loadConfig({ stateDir, ports: { api, db, mail, smtp, stripe }, externalDbUrl: pg15?.url });
   try {
     const stack = await startStack(config, logger, { durable: false });
     return {

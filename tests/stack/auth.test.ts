@@ -144,6 +144,13 @@ describe('errors as GoTrue sends them', () => {
     expect(viaClient.error?.name).toBe('AuthApiError');
   });
 
+  it('exposes X-Supabase-Api-Version to a browser, as GoTrue’s CORS handler does, so the error code is readable', async () => {
+    const { email } = await signedInUser();
+    const fromPage = await raw('/token?grant_type=password', { method: 'POST', json: { email, password: 'nope-nope-1' }, headers: { origin: 'http://127.0.0.1:5173' } });
+    const exposed = (fromPage.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+    expect(exposed).toEqual(expect.arrayContaining(['x-supabase-api-version', 'x-total-count', 'link']));
+  });
+
   it('rejects weak passwords with the reasons', async () => {
     const short = await client().auth.signUp({ email: newEmail(), password: 'ab1' });
     expect(short.error?.code).toBe('weak_password');

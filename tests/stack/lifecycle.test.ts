@@ -39,6 +39,7 @@ async function newEnv() {
       LINTEL_API_PORT: String(await freePort()),
       LINTEL_DB_PORT: String(await freePort()),
       LINTEL_MAIL_PORT: String(await freePort()),
+      LINTEL_STRIPE_PORT: String(await freePort()),
     },
   };
 }
@@ -118,6 +119,7 @@ describe('npm run stack', { timeout: 180_000 }, () => {
       API_URL: `http://127.0.0.1:${env.LINTEL_API_PORT}`,
       DB_URL: `postgresql://postgres:postgres@127.0.0.1:${env.LINTEL_DB_PORT}/postgres`,
       MAIL_URL: `http://127.0.0.1:${env.LINTEL_MAIL_PORT}`,
+      STRIPE_API_URL: `http://127.0.0.1:${env.LINTEL_STRIPE_PORT}`,
       RUNNING: true,
     });
     expect(vars.ANON_KEY).toBe(DEFAULT_ANON_KEY);

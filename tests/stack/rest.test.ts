@@ -158,6 +158,10 @@ describe('reads and filters', () => {
     ['phfts', (q: any) => q.textSearch('doc', 'secret plan', { type: 'phrase', config: 'english' }), ['B-1']],
     ['wfts', (q: any) => q.textSearch('doc', '"small nails" or glue', { type: 'websearch', config: 'english' }), ['A-2', 'A-3']],
     ['or with nested and', (q: any) => q.or('code.eq.B-1,and(qty.gt.1,qty.lt.10)'), ['A-1', 'B-1']],
+    // PostgREST unquotes a logic tree's value (pLogicSingleVal): reserved , . ( ) stay literal and
+    // a backslash escapes; * is still like's wildcard, and \\% a literal percent.
+    ['or with quoted values', (q: any) => q.or('title.ilike."*HAMMER*",code.eq."B-1",title.eq."a,b.(c)"'), ['A-1', 'B-1']],
+    ['or with an escaped quote in a quoted value', (q: any) => q.or('title.eq."say \\"hi\\"",code.eq."A-3"'), ['A-3']],
     ['not', (q: any) => q.not('code', 'in', '(A-1,A-2)'), ['A-3', 'B-1']],
     ['like any', (q: any) => q.likeAnyOf('title', ['%glue', '%plan']), ['A-3', 'B-1']],
     ['like all', (q: any) => q.likeAllOf('title', ['alpha%', '%s']), ['A-2']],
@@ -187,6 +191,20 @@ describe('reads and filters', () => {
     expect(typeof planned.count).toBe('number');
     const estimated = await svc().from('rest_t_items').select('*', { count: 'estimated', head: true });
     expect(estimated.count).toBe(4);
+  });
+
+  it('exposes Content-Range to a browser (a request with an Origin), as PostgREST’s CORS middleware does', async () => {
+    const fromPage = await raw('/rest_t_items?select=code', { headers: { origin: 'http://127.0.0.1:5173', prefer: 'count=exact', authorization: `Bearer ${stack().SERVICE_ROLE_KEY}` }, key: stack().SERVICE_ROLE_KEY });
+    const exposed = (fromPage.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+    expect(exposed).toEqual(expect.arrayContaining(['content-range', 'location', 'range-unit']));
+    expect(fromPage.headers.get('access-control-allow-origin')).toBe('*');
+    const refused = await raw('/rest_t_nothing', { headers: { origin: 'http://127.0.0.1:5173' } });
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('access-control-expose-headers')).toContain('Content-Range');
+    if (local()) {
+      const fromServer = await raw('/rest_t_items?select=code');
+      expect(fromServer.headers.get('access-control-expose-headers')).toBeNull();
+    }
   });
 
   it('honours a Range header and refuses an unsatisfiable one with 416 PGRST103', async () => {

@@ -19,6 +19,44 @@ export type Database = {
                   Relationships: [
                     
                   ]
+                },"autopay_enrollments": {
+                  Row: {
+                    "card_brand": string | null,"card_last4": string | null,"created_at": string,"enabled": boolean,"enabled_at": string | null,"id": string,"lease_id": string,"org_id": string,"resident_id": string,"stripe_customer_id": string | null,"stripe_payment_method_id": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "card_brand"?: string | null,"card_last4"?: string | null,"created_at"?: string,"enabled"?: boolean,"enabled_at"?: string | null,"id"?: string,"lease_id": string,"org_id"?: string,"resident_id": string,"stripe_customer_id"?: string | null,"stripe_payment_method_id"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "card_brand"?: string | null,"card_last4"?: string | null,"created_at"?: string,"enabled"?: boolean,"enabled_at"?: string | null,"id"?: string,"lease_id"?: string,"org_id"?: string,"resident_id"?: string,"stripe_customer_id"?: string | null,"stripe_payment_method_id"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "autopay_enrollments_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
+      referencedRelation: "lease_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "autopay_enrollments_org_id_lease_id_fkey"
+      columns: ["org_id","lease_id"]
+isOneToOne: false
+      referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "autopay_enrollments_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "resident_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "autopay_enrollments_org_id_resident_id_fkey"
+      columns: ["org_id","resident_id"]
+isOneToOne: false
+      referencedRelation: "residents"
+      referencedColumns: ["org_id","id"]
+    }
+                  ]
                 },"invitations": {
                   Row: {
                     "accepted_at": string | null,"accepted_by": string | null,"created_at": string,"email": string,"expires_at": string,"id": string,"invited_by": string | null,"org_id": string,"resident_id": string | null,"role": string,"token_hash": string
@@ -91,17 +129,29 @@ isOneToOne: false
                   ]
                 },"leases": {
                   Row: {
-                    "balance_minor": number,"created_at": string,"currency": string,"deposit_minor": number,"due_day": number,"end_date": string | null,"grace_days": number,"id": string,"late_fee_minor": number,"late_fee_posted_period": string | null,"org_id": string,"rent_minor": number,"rent_posted_period": string | null,"start_date": string,"status": string,"unit_id": string,"updated_at": string
+                    "balance_minor": number,"created_at": string,"currency": string,"deposit_minor": number,"due_day": number,"end_date": string | null,"grace_days": number,"id": string,"late_fee_minor": number,"late_fee_posted_period": string | null,"org_id": string,"previous_lease_id": string | null,"rent_minor": number,"rent_posted_period": string | null,"start_date": string,"status": string,"unit_id": string,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"rent_minor": number,"rent_posted_period"?: string | null,"start_date": string,"status"?: string,"unit_id": string,"updated_at"?: string
+                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"previous_lease_id"?: string | null,"rent_minor": number,"rent_posted_period"?: string | null,"start_date": string,"status"?: string,"unit_id": string,"updated_at"?: string
                   }
                   Update: {
-                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"rent_minor"?: number,"rent_posted_period"?: string | null,"start_date"?: string,"status"?: string,"unit_id"?: string,"updated_at"?: string
+                    "balance_minor"?: number,"created_at"?: string,"currency"?: string,"deposit_minor"?: number,"due_day"?: number,"end_date"?: string | null,"grace_days"?: number,"id"?: string,"late_fee_minor"?: number,"late_fee_posted_period"?: string | null,"org_id"?: string,"previous_lease_id"?: string | null,"rent_minor"?: number,"rent_posted_period"?: string | null,"start_date"?: string,"status"?: string,"unit_id"?: string,"updated_at"?: string
                   }
                   Relationships: [
                     {
+      foreignKeyName: "leases_org_id_previous_lease_id_fkey"
+      columns: ["org_id","previous_lease_id"]
+isOneToOne: false
+      referencedRelation: "lease_directory"
+      referencedColumns: ["org_id","id"]
+    },{
+      foreignKeyName: "leases_org_id_previous_lease_id_fkey"
+      columns: ["org_id","previous_lease_id"]
+isOneToOne: false
+      referencedRelation: "leases"
+      referencedColumns: ["org_id","id"]
+    },{
       foreignKeyName: "leases_org_id_unit_id_fkey"
       columns: ["org_id","unit_id"]
 isOneToOne: false
@@ -265,28 +315,28 @@ isOneToOne: false
                   ]
                 },"organizations": {
                   Row: {
-                    "billing_email": string | null,"country": string,"created_at": string,"currency": string,"default_grace_days": number,"default_late_fee_minor": number,"id": string,"locale": string,"name": string,"plan": string,"reminder_days_before": number,"slug": string,"stripe_account_id": string | null,"stripe_customer_id": string | null,"timezone": string,"unit_count": number,"unit_limit": number,"updated_at": string
+                    "allow_prepayment": boolean,"billing_email": string | null,"billing_grace_until": string | null,"billing_status": string,"charges_enabled": boolean,"country": string,"created_at": string,"currency": string,"default_grace_days": number,"default_late_fee_minor": number,"details_submitted": boolean,"id": string,"locale": string,"name": string,"payouts_enabled": boolean,"plan": string,"reminder_days_before": number,"slug": string,"stripe_account_id": string | null,"stripe_customer_id": string | null,"stripe_subscription_id": string | null,"timezone": string,"unit_count": number,"unit_limit": number,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "billing_email"?: string | null,"country"?: string,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"id"?: string,"locale"?: string,"name": string,"plan"?: string,"reminder_days_before"?: number,"slug": string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
+                    "allow_prepayment"?: boolean,"billing_email"?: string | null,"billing_grace_until"?: string | null,"billing_status"?: string,"charges_enabled"?: boolean,"country"?: string,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"details_submitted"?: boolean,"id"?: string,"locale"?: string,"name": string,"payouts_enabled"?: boolean,"plan"?: string,"reminder_days_before"?: number,"slug": string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"stripe_subscription_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
                   }
                   Update: {
-                    "billing_email"?: string | null,"country"?: string,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"id"?: string,"locale"?: string,"name"?: string,"plan"?: string,"reminder_days_before"?: number,"slug"?: string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
+                    "allow_prepayment"?: boolean,"billing_email"?: string | null,"billing_grace_until"?: string | null,"billing_status"?: string,"charges_enabled"?: boolean,"country"?: string,"created_at"?: string,"currency"?: string,"default_grace_days"?: number,"default_late_fee_minor"?: number,"details_submitted"?: boolean,"id"?: string,"locale"?: string,"name"?: string,"payouts_enabled"?: boolean,"plan"?: string,"reminder_days_before"?: number,"slug"?: string,"stripe_account_id"?: string | null,"stripe_customer_id"?: string | null,"stripe_subscription_id"?: string | null,"timezone"?: string,"unit_count"?: number,"unit_limit"?: number,"updated_at"?: string
                   }
                   Relationships: [
                     
                   ]
                 },"payments": {
                   Row: {
-                    "amount_minor": number,"created_at": string,"currency": string,"failure_reason": string | null,"id": string,"lease_id": string,"method": string,"org_id": string,"resident_id": string | null,"status": string,"stripe_payment_intent_id": string | null,"updated_at": string
+                    "amount_minor": number,"application_fee_minor": number,"autopay": boolean,"created_at": string,"currency": string,"dispute_status": string | null,"failure_reason": string | null,"id": string,"idempotency_key": string | null,"lease_id": string,"method": string,"org_id": string,"receipt_path": string | null,"refunded_minor": number,"resident_id": string | null,"status": string,"stripe_account_id": string | null,"stripe_checkout_session_id": string | null,"stripe_event_at": string | null,"stripe_payment_intent_id": string | null,"succeeded_at": string | null,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "amount_minor": number,"created_at"?: string,"currency": string,"failure_reason"?: string | null,"id"?: string,"lease_id": string,"method"?: string,"org_id": string,"resident_id"?: string | null,"status"?: string,"stripe_payment_intent_id"?: string | null,"updated_at"?: string
+                    "amount_minor": number,"application_fee_minor"?: number,"autopay"?: boolean,"created_at"?: string,"currency": string,"dispute_status"?: string | null,"failure_reason"?: string | null,"id"?: string,"idempotency_key"?: string | null,"lease_id": string,"method"?: string,"org_id": string,"receipt_path"?: string | null,"refunded_minor"?: number,"resident_id"?: string | null,"status"?: string,"stripe_account_id"?: string | null,"stripe_checkout_session_id"?: string | null,"stripe_event_at"?: string | null,"stripe_payment_intent_id"?: string | null,"succeeded_at"?: string | null,"updated_at"?: string
                   }
                   Update: {
-                    "amount_minor"?: number,"created_at"?: string,"currency"?: string,"failure_reason"?: string | null,"id"?: string,"lease_id"?: string,"method"?: string,"org_id"?: string,"resident_id"?: string | null,"status"?: string,"stripe_payment_intent_id"?: string | null,"updated_at"?: string
+                    "amount_minor"?: number,"application_fee_minor"?: number,"autopay"?: boolean,"created_at"?: string,"currency"?: string,"dispute_status"?: string | null,"failure_reason"?: string | null,"id"?: string,"idempotency_key"?: string | null,"lease_id"?: string,"method"?: string,"org_id"?: string,"receipt_path"?: string | null,"refunded_minor"?: number,"resident_id"?: string | null,"status"?: string,"stripe_account_id"?: string | null,"stripe_checkout_session_id"?: string | null,"stripe_event_at"?: string | null,"stripe_payment_intent_id"?: string | null,"succeeded_at"?: string | null,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -490,6 +540,11 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"billing_plans":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "amount_minor": number,"billing_interval": string,"currency": string,"lookup_key": string,"name": string,"plan": string,"unit_limit": number
+            }[]
+                           },
 "change_member_role":
 { Args: { "p_role": string,"p_user_id": string }; Returns: {
               "created_at": string,
@@ -505,22 +560,59 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"claim_autopay_payments":
+{ Args: { "p_limit"?: number }; Returns: Json
+                           },
+"create_lease":
+{ Args: { "p_deposit_minor"?: number,"p_due_day"?: number,"p_end_date"?: string,"p_grace_days"?: number,"p_late_fee_minor"?: number,"p_rent_minor"?: number,"p_resident_ids": (string)[],"p_start_date": string,"p_status"?: string,"p_unit_id": string }; Returns: {
+              "balance_minor": number,
+"created_at": string,
+"currency": string,
+"deposit_minor": number,
+"due_day": number,
+"end_date": string | null,
+"grace_days": number,
+"id": string,
+"late_fee_minor": number,
+"late_fee_posted_period": string | null,
+"org_id": string,
+"previous_lease_id": string | null,
+"rent_minor": number,
+"rent_posted_period": string | null,
+"start_date": string,
+"status": string,
+"unit_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "leases"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "create_organization":
 { Args: { "p_country"?: string,"p_currency"?: string,"p_locale"?: string,"p_name": string,"p_slug": string,"p_timezone"?: string }; Returns: {
-              "billing_email": string | null,
+              "allow_prepayment": boolean,
+"billing_email": string | null,
+"billing_grace_until": string | null,
+"billing_status": string,
+"charges_enabled": boolean,
 "country": string,
 "created_at": string,
 "currency": string,
 "default_grace_days": number,
 "default_late_fee_minor": number,
+"details_submitted": boolean,
 "id": string,
 "locale": string,
 "name": string,
+"payouts_enabled": boolean,
 "plan": string,
 "reminder_days_before": number,
 "slug": string,
 "stripe_account_id": string | null,
 "stripe_customer_id": string | null,
+"stripe_subscription_id": string | null,
 "timezone": string,
 "unit_count": number,
 "unit_limit": number,
@@ -534,6 +626,36 @@ isOneToOne: false
       } },
 "custom_access_token_hook":
 { Args: { "event": Json }; Returns: Json
+                           },
+"end_lease":
+{ Args: { "p_lease_id": string,"p_move_out": string }; Returns: {
+              "balance_minor": number,
+"created_at": string,
+"currency": string,
+"deposit_minor": number,
+"due_day": number,
+"end_date": string | null,
+"grace_days": number,
+"id": string,
+"late_fee_minor": number,
+"late_fee_posted_period": string | null,
+"org_id": string,
+"previous_lease_id": string | null,
+"rent_minor": number,
+"rent_posted_period": string | null,
+"start_date": string,
+"status": string,
+"unit_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "leases"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"handle_stripe_event":
+{ Args: { "p_event": Json,"p_fetched"?: Json }; Returns: Json
                            },
 "invite_member":
 { Args: { "p_email": string,"p_resident_id"?: string,"p_role": string }; Returns: Json
@@ -599,6 +721,33 @@ isOneToOne: false
 "remove_member":
 { Args: { "p_user_id": string }; Returns: undefined
                            },
+"renew_lease":
+{ Args: { "p_end_date"?: string,"p_lease_id": string,"p_rent_minor"?: number }; Returns: {
+              "balance_minor": number,
+"created_at": string,
+"currency": string,
+"deposit_minor": number,
+"due_day": number,
+"end_date": string | null,
+"grace_days": number,
+"id": string,
+"late_fee_minor": number,
+"late_fee_posted_period": string | null,
+"org_id": string,
+"previous_lease_id": string | null,
+"rent_minor": number,
+"rent_posted_period": string | null,
+"start_date": string,
+"status": string,
+"unit_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "leases"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "resend_invitation":
 { Args: { "p_invitation_id": string }; Returns: Json
                            },
@@ -608,10 +757,19 @@ isOneToOne: false
 "set_active_org":
 { Args: { "p_org_id": string }; Returns: Json
                            },
+"start_payment":
+{ Args: { "p_amount_minor"?: number,"p_client_key"?: string,"p_lease_id"?: string }; Returns: Json
+                           },
+"sync_payment_intent":
+{ Args: { "p_account": string,"p_payment_intent": Json }; Returns: Json
+                           },
 "team_members":
 { Args: Record<PropertyKey, never>; Returns: {
               "email": string,"full_name": string,"joined_at": string,"last_sign_in_at": string,"role": string,"user_id": string
             }[]
+                           },
+"verify_cron_secret":
+{ Args: { "p_secret": string }; Returns: boolean
                            }
           }
           Enums: {

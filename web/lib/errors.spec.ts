@@ -16,6 +16,18 @@ describe('toUserError', () => {
     expect(toUserError({ code: 'invalid_credentials', message: 'Invalid login credentials' }).message).toBe('That email and password do not match.');
     expect(toUserError(new TypeError('Failed to fetch')).code).toBe('network');
   });
+  it('puts an RPC refusal on the field its DETAIL names, in the database’s words', () => {
+    const e = { code: 'LT409', message: 'the unit is leased until 2027-11-30', details: 'field: unit_id', hint: 'Save the new lease as a draft.' };
+    expect(toUserError(e)).toEqual({ field: 'unit_id', message: 'The unit is leased until 2027-11-30. Save the new lease as a draft.', code: 'LT409' });
+    expect(toUserError({ code: 'LT404', message: 'unit not found', details: 'Key (id)' }).message).toBe('This was not found. It may have been removed.');
+  });
+  it('says why a delete is refused while other rows still point at the row', () => {
+    const e = { code: '23503', message: 'update or delete on table "units" violates foreign key constraint "leases_org_id_unit_id_fkey" on table "leases"' };
+    expect(toUserError(e).message).toMatch(/^This unit has leases/);
+    expect(toUserError(e).field).toBeUndefined();
+    const insert = { code: '23503', message: 'insert or update on table "leases" violates foreign key constraint "leases_org_id_unit_id_fkey"' };
+    expect(toUserError(insert).field).toBe('unit_id');
+  });
   it('never shows a raw database message for an unknown error', () => {
     expect(toUserError({ code: 'XX000', message: 'internal: relation "x" …' }).message).toMatch(/^Something went wrong/);
   });

@@ -54,6 +54,16 @@ const CONSTRAINTS: Record<string, UserError> = {
   lease_residents_org_id_resident_id_fkey: { field: 'resident_ids', message: 'Choose residents of this company.' },
 };
 
+/**
+ * A delete refused because other rows still point at the row (SQLSTATE 23503 on the referenced
+ * side: "update or delete on table … violates foreign key constraint …"): why, in words.
+ */
+const STILL_REFERENCED: Record<string, string> = {
+  leases_org_id_unit_id_fkey: 'This unit has leases, so it cannot be deleted. Its lease and payment history stays with it.',
+  lease_residents_org_id_resident_id_fkey: 'This resident is on a lease, so they cannot be deleted. The lease and its payments name them.',
+  units_org_id_property_id_fkey: 'This property has units. Delete or move its units first.',
+};
+
 /** Project SQLSTATEs → a sentence; the database's own message is used where it is more precise. */
 const CODES: Record<string, string> = {
   LT401: 'Your session has ended. Sign in again.',
@@ -104,6 +114,15 @@ export function toUserError(err: unknown): UserError {
     return { message: 'Lintel could not reach the server. Check your connection and try again.', code: 'network' };
   }
   const constraint = /constraint "([^"]+)"/.exec(`${e.message ?? ''} ${e.details ?? ''}`)?.[1];
+  if (e.code === '23503' && /^update or delete on table/.test(e.message ?? '')) {
+    return { message: (constraint && STILL_REFERENCED[constraint]) || 'Other records still use this, so it cannot be deleted.', code: e.code };
+  }
+  // An RPC names the form field its refusal belongs to in DETAIL ("field: unit_id"); its message
+  // and hint are then written for people (supabase/migrations/*_add_lease_rpcs.sql).
+  const field = /^field: ([a-z_]+)$/.exec(e.details ?? '')?.[1];
+  if (field && e.code?.startsWith('LT') && e.message) {
+    return { field, message: capitalize(e.message) + (e.hint ? ` ${e.hint}` : ''), code: e.code };
+  }
   const known = (constraint && CONSTRAINTS[constraint]) || (e.code ? AUTH[e.code] : undefined);
   if (known) return { ...known, code: e.code };
   if (e.code === 'LT440') return { message: ACCESS_CHANGED[accessChangeOf(err) ?? 'removed']!, code: e.code };

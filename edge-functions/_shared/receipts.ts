@@ -1,0 +1,106 @@
+import fontkit from '@pdf-lib/fontkit';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import { PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
+
+/** What the database hands over for one receipt (private.receipt_todo). */
+export interface ReceiptTodo {
+  payment_id: string;
+  org_id: string;
+  lease_id: string;
+  path: string;
+  org_name: string;
+  locale: string;
+  timezone: string;
+  currency: string;
+  amount_minor: number;
+  paid_at: string;
+  payment_intent: string | null;
+  autopay: boolean;
+  resident_name: string | null;
+  unit_label: string;
+  property_name: string;
+}
+
+export const RECEIPTS_BUCKET = 'receipts';
+
+let unicodeFont: Promise<Uint8Array> | undefined;
+
+/** DejaVu Sans, for names and amounts outside WinAnsi (pdf-lib's standard fonts): "Łukasz", "zł". */
+function unicodeFontBytes(): Promise<Uint8Array> {
+  unicodeFont ??= Deno.readFile(new URL('./fonts/DejaVuSans.ttf', import.meta.url));
+  return unicodeFont;
+}
+
+function money(minor: number, currency: string, locale: string): string {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** digits);
+}
+
+/** The receipt's lines, label and value, in the org's locale and time zone. */
+function lines(r: ReceiptTodo): [string, string][] {
+  const paid = new Date(r.paid_at);
+  return [
+    ['Received from', r.resident_name ?? 'Resident'],
+    ['Amount', money(r.amount_minor, r.currency, r.locale)],
+    ['Date', new Intl.DateTimeFormat(r.locale, { dateStyle: 'long', timeZone: r.timezone }).format(paid)],
+    ['For', `Rent, ${r.property_name}, unit ${r.unit_label}`],
+    ['Method', r.autopay ? 'Card (autopay)' : 'Card'],
+    ['Payment', r.payment_id],
+    ['Reference', r.payment_intent ?? ''],
+  ];
+}
+
+/**
+ * A one-page PDF receipt. Helvetica when every character is WinAnsi; otherwise DejaVu Sans embedded
+ * (subset) through fontkit. Its dates are the payment's, so the same payment gives the same file.
+ */
+export async function receiptPdf(r: ReceiptTodo): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const paid = new Date(r.paid_at);
+  doc.setTitle(`Receipt ${r.payment_id}`);
+  doc.setAuthor(r.org_name);
+  doc.setProducer('Lintel');
+  doc.setCreator('Lintel');
+  doc.setCreationDate(paid);
+  doc.setModificationDate(paid);
+  const rows = lines(r);
+  const texts = [r.org_name, 'Payment receipt', ...rows.flat()];
+  let font: PDFFont = await doc.embedFont(StandardFonts.Helvetica);
+  try {
+    for (const t of texts) font.encodeText(t);
+  } catch {
+    doc.registerFontkit(fontkit);
+    font = await doc.embedFont(await unicodeFontBytes(), { subset: true });
+  }
+  const page = doc.addPage([595.28, 841.89]);
+  const ink = rgb(0.1, 0.1, 0.12);
+  page.drawText(r.org_name, { x: 56, y: 770, size: 20, font, color: ink });
+  page.drawText('Payment receipt', { x: 56, y: 742, size: 13, font, color: rgb(0.35, 0.35, 0.4) });
+  let y = 690;
+  for (const [label, value] of rows) {
+    page.drawText(label, { x: 56, y, size: 11, font, color: rgb(0.35, 0.35, 0.4) });
+    page.drawText(value, { x: 190, y, size: 11, font, color: ink });
+    y -= 24;
+  }
+  page.drawText('Thank you. This receipt was issued by Lintel on behalf of the property manager.', { x: 56, y: y - 20, size: 9, font, color: rgb(0.35, 0.35, 0.4) });
+  // Plain objects (no object streams): a few hundred bytes more, and the file stays inspectable.
+  return doc.save({ useObjectStreams: false });
+}
+
+/**
+ * Writes the receipt to Storage and records it on the payment. Safe to repeat: the path is the
+ * payment's, the upload overwrites, and the database only asks while receipt_path is empty.
+ */
+export async function storeReceipt(
+  admin: SupabaseClient,
+  todo: ReceiptTodo,
+  markStored: (paymentId: string, path: string) => Promise<void> = async (paymentId, path) => {
+    const { error } = await admin.from('payments').update({ receipt_path: path }).eq('id', paymentId);
+    if (error) throw error;
+  },
+): Promise<void> {
+  const pdf = await receiptPdf(todo);
+  const up = await admin.storage.from(RECEIPTS_BUCKET).upload(todo.path, pdf, { contentType: 'application/pdf', upsert: true });
+  if (up.error) throw up.error;
+  await markStored(todo.payment_id, todo.path);
+}

@@ -1,0 +1,18 @@
+// Stripe's webhook for the platform's and the connected accounts' events (verify_jwt = false:
+// Stripe sends no JWT; its signature is checked instead). 2xx only once the event's database
+// transaction has committed (and its receipt is stored); anything else makes Stripe retry.
+import { adminClient } from '../_shared/clients.ts';
+import { handler, HttpError, json } from '../_shared/errors.ts';
+import { handles, processEvent, verifyEvent } from '../_shared/webhook.ts';
+
+const admin = adminClient();
+
+Deno.serve(
+  handler(async (req) => {
+    if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST.');
+    const event = await verifyEvent(await req.text(), req.headers.get('Stripe-Signature'));
+    if (!handles(event.type)) return json({ received: true, ignored: true });
+    const outcome = await processEvent(admin, event);
+    return json({ received: true, duplicate: outcome.duplicate });
+  }),
+);
