@@ -30,6 +30,7 @@ describe('routeAccess', () => {
     expect(routeAccess('/app/team', '', as('viewer'))).toEqual({ allow: false, redirect: '/app' });
     expect(routeAccess('/app/properties/p1', '', as('maintenance'))).toEqual({ allow: false, redirect: '/app' });
     expect(routeAccess('/app/maintenance', '', as('maintenance'))).toEqual({ allow: true });
+    expect(routeAccess('/app/residents', '', as('viewer'))).toEqual({ allow: true });
     expect(routeAccess('/app/audit', '', as('admin'))).toEqual({ allow: true });
     expect(routeAccess('/app/audit', '', as('manager'))).toEqual({ allow: false, redirect: '/app' });
     expect(routeAccess('/app/team', '', as('manager'))).toEqual({ allow: true });

@@ -10,16 +10,13 @@ export type Access = { allow: true } | { allow: false; redirect: string };
 const PUBLIC_ONLY = ['/sign-in', '/sign-up', '/reset'];
 
 /**
- * The /app sections a role must be able to use to open (the sidebar's): anyone else lands on the
- * overview, so maintenance staff see maintenance only and a viewer never reaches the settings.
+ * /app sections closed to roles that cannot use them: anyone else lands on the overview, so
+ * maintenance staff see maintenance only and a viewer never reaches team, settings or the audit
+ * log. (Residents and leases explain themselves to roles without access instead.)
  */
 const SECTIONS: [string, keyof Capabilities][] = [
   ['/app/properties', 'portfolio'],
   ['/app/units', 'portfolio'],
-  ['/app/residents', 'residents'],
-  ['/app/leases', 'finance'],
-  ['/app/import', 'import'],
-  ['/app/maintenance', 'maintenance'],
   ['/app/team', 'team'],
   ['/app/audit', 'audit'],
   ['/app/settings', 'settings'],
