@@ -30,7 +30,7 @@ Deno.serve(
     const summary = await runReminders(adminClient(), channels, {
       now: body.now ? new Date(body.now) : new Date(),
       orgIds: body.org_ids,
-      appUrl: Deno.env.get('APP_URL') ?? 'http://127.0.0.1:5173',
+      appUrl: Deno.env.get('SITE_URL') ?? 'http://127.0.0.1:5173',
       budgetMs: Number(Deno.env.get('REMINDERS_BUDGET_MS') ?? 50_000),
     });
     return json(summary);

@@ -109,18 +109,26 @@ describe('catalog', () => {
     expect(rows.map((r) => r.fn)).toEqual([]);
   });
 
-  it('anon cannot reach the private schema, and PUBLIC cannot run its functions', async () => {
+  it('PUBLIC cannot run private functions; anon runs only the pre-request and the invitation lookup', async () => {
+    // anon may use the schema because PostgREST runs the pre-request function as anon too; every
+    // private function is revoked from PUBLIC, so a grant by name is all anon can reach.
     const rows = await q<{ fn: string }>(
       `select p.oid::regprocedure::text as fn from pg_proc p join pg_namespace n on n.oid = p.pronamespace
        where n.nspname = 'private' and p.prorettype <> 'trigger'::regtype
          and (has_function_privilege('anon', p.oid, 'execute')
-              or exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0))`,
+              or exists (select 1 from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a where a.grantee = 0))
+       order by 1`,
     );
-    expect(rows.map((r) => r.fn)).toEqual([]);
+    expect(rows.map((r) => r.fn)).toEqual(['private.check_request()', 'private.lookup_invitation(text)']);
+    const tables = await q<{ tbl: string }>(
+      `select c.oid::regclass::text as tbl from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'private' and has_table_privilege('anon', c.oid, 'select, insert, update, delete')`,
+    );
+    expect(tables).toEqual([]);
     const usage = await q<{ role: string; can: boolean }>(
       `select r as role, has_schema_privilege(r, 'private', 'usage') as can from unnest(array['anon', 'authenticated', 'service_role']) r`,
     );
-    expect(Object.fromEntries(usage.map((r) => [r.role, r.can]))).toEqual({ anon: false, authenticated: true, service_role: true });
+    expect(Object.fromEntries(usage.map((r) => [r.role, r.can]))).toEqual({ anon: true, authenticated: true, service_role: true });
   });
 
   it('the access token hook is executable by supabase_auth_admin only', async () => {
@@ -159,12 +167,20 @@ describe('platform', () => {
 
   it('Postgres chooses generic or custom plans for API requests: no role or pre-request forces either', async () => {
     // Forcing a custom plan per request cost every org its planning time (README, plan_cache_mode).
-    // Neither a role (API roles, authenticator) nor the database may set it again.
+    // Neither a role (API roles, authenticator) nor the database may set it again, nor the
+    // pre-request function PostgREST runs before each request.
     const settings = await q<{ who: string; s: string }>(
       `select coalesce(nullif(setrole, 0)::regrole::text, 'database') as who, unnest(setconfig) as s from pg_db_role_setting
         where setdatabase in (0, (select oid from pg_database where datname = current_database()))`,
     );
-    expect(settings.filter((r) => /^(plan_cache_mode|pgrst\.db_pre_request)=/.test(r.s))).toEqual([]);
+    expect(settings.filter((r) => /^plan_cache_mode=/.test(r.s))).toEqual([]);
+    const pre = settings.filter((r) => /^pgrst\.db_pre_request=/.test(r.s));
+    expect(pre).toEqual([{ who: 'authenticator', s: 'pgrst.db_pre_request=private.check_request' }]);
+    const body = await q<{ src: string; config: string[] | null }>(
+      `select prosrc as src, proconfig as config from pg_proc where oid = 'private.check_request()'::regprocedure`,
+    );
+    expect(body[0]!.src).not.toMatch(/plan_cache_mode/);
+    expect((body[0]!.config ?? []).filter((c) => c.startsWith('plan_cache_mode'))).toEqual([]);
     expect((await q<{ m: string }>("select reset_val as m from pg_settings where name = 'plan_cache_mode'"))[0]!.m).toBe('auto');
   });
 

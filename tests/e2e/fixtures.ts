@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 
 /** Every demo login's password (supabase/seed.sql). */
@@ -61,6 +62,41 @@ export function newEmail(tag: string): string {
   return `${tag}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}@e2e.test`;
 }
 
+const NO_SESSION = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
+
+/** supabase-js with the service role, for a test's setup and checks (never what the app does). */
+export function serviceApi(): SupabaseClient {
+  const s = readStack();
+  return createClient(s.API_URL!, s.SERVICE_ROLE_KEY!, NO_SESSION);
+}
+
+/** supabase-js signed in as a user, as a second browser tab or a direct API caller would be. */
+export async function userApi(email: string, password = DEMO_PASSWORD): Promise<SupabaseClient> {
+  const s = readStack();
+  const client = createClient(s.API_URL!, s.ANON_KEY!, NO_SESSION);
+  const { error } = await client.auth.signInWithPassword({ email, password });
+  if (error) throw error;
+  return client;
+}
+
+/**
+ * A new login that joined Acme with `role` through a real invitation (invited by Acme's owner,
+ * accepted with the token), for tests that remove or change a member without touching the seed.
+ */
+export async function newAcmeMember(role: 'admin' | 'manager' | 'maintenance' | 'viewer', tag: string = role): Promise<{ email: string; password: string; userId: string }> {
+  const email = newEmail(tag);
+  const password = 'e2e-member-password-1';
+  const created = await serviceApi().auth.admin.createUser({ email, password, email_confirm: true, user_metadata: { full_name: `E2E ${tag}` } });
+  if (created.error) throw created.error;
+  const owner = await userApi('owner@acme.test');
+  const invited = await owner.rpc('invite_member', { p_email: email, p_role: role });
+  if (invited.error) throw invited.error;
+  const member = await userApi(email, password);
+  const accepted = await member.rpc('accept_invitation', { p_token: (invited.data as { token: string }).token });
+  if (accepted.error) throw accepted.error;
+  return { email, password, userId: created.data.user.id };
+}
+
 /**
  * A request to the stack's REST API with the service role, for a test's own setup and checks
  * (rows the test then works on through the UI). Returns the parsed JSON body.
@@ -88,7 +124,7 @@ export function tag(): string {
 }
 
 /** The one fixture file for end-to-end tests: the stack, and pages signed in as each persona. */
-export const test = base.extend<{ stack: Record<string, string>; asManager: Page; asOwner: Page; asViewer: Page }>({
+export const test = base.extend<{ stack: Record<string, string>; asManager: Page; asOwner: Page; asAdmin: Page; asViewer: Page }>({
   // eslint-disable-next-line no-empty-pattern
   stack: async ({}, use) => {
     await use(readStack());
@@ -99,6 +135,10 @@ export const test = base.extend<{ stack: Record<string, string>; asManager: Page
   },
   asOwner: async ({ page }, use) => {
     await signIn(page, 'owner@acme.test');
+    await use(page);
+  },
+  asAdmin: async ({ page }, use) => {
+    await signIn(page, 'admin@acme.test');
     await use(page);
   },
   asViewer: async ({ page }, use) => {

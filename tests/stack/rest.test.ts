@@ -649,6 +649,11 @@ describe('schema cache, OpenAPI and in-database configuration', () => {
       body: JSON.stringify({ name }),
     });
     const ran = async () => (await raw('/rest_t_orgs?select=id&limit=1')).headers.get('x-pre-request') === 'ran';
+    // The project's own pre-request (private.check_request) is put back afterwards.
+    const before = (await client.query<{ v: string | null }>(
+      `select (select substr(s, length('pgrst.db_pre_request=') + 1) from unnest(setconfig) s where s like 'pgrst.db_pre_request=%') as v
+       from pg_db_role_setting where setrole = 'authenticator'::regrole and setdatabase = 0`,
+    )).rows[0]?.v ?? null;
     try {
       await setConfig(`alter role authenticator set pgrst.db_pre_request = 'public.rest_t_pre'`, ran);
       const ok = await insert('Pre Ok');
@@ -660,8 +665,10 @@ describe('schema cache, OpenAPI and in-database configuration', () => {
       const { rows } = await client.query("select name from public.rest_t_people where name like 'Pre %' order by name");
       expect(rows.map((r) => r.name)).toEqual(['Pre Ok']);
     } finally {
-      // The project sets no pre-request of its own (tests/db/01-catalog.test.ts holds it to that).
-      await setConfig('alter role authenticator reset pgrst.db_pre_request', async () => !(await ran()));
+      await setConfig(
+        before ? `alter role authenticator set pgrst.db_pre_request = '${before}'` : 'alter role authenticator reset pgrst.db_pre_request',
+        async () => !(await ran()),
+      );
       await client.query("drop function if exists public.rest_t_pre(); delete from public.rest_t_people where name like 'Pre %'");
     }
     expect(await ran()).toBe(false);

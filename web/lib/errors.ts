@@ -44,6 +44,11 @@ const CONSTRAINTS: Record<string, UserError> = {
   organizations_name_check: { field: 'name', message: 'Enter the company name.' },
   organizations_currency_check: { field: 'currency', message: 'Choose a currency.' },
   organizations_billing_email_check: { field: 'billing_email', message: 'Enter a valid email address.' },
+  organizations_country_check: { field: 'country', message: 'Choose a country.' },
+  organizations_locale_check: { field: 'locale', message: 'Choose a language and region.' },
+  organizations_default_late_fee_minor_check: { field: 'default_late_fee_minor', message: 'The late fee cannot be negative.' },
+  organizations_default_grace_days_check: { field: 'default_grace_days', message: 'Grace days are 0 to 31.' },
+  organizations_reminder_days_before_check: { field: 'reminder_days_before', message: 'Reminders go 0 to 31 days before the due date.' },
   units_org_id_property_id_fkey: { field: 'property_id', message: 'Choose a property of this company.' },
   leases_org_id_unit_id_fkey: { field: 'unit_id', message: 'Choose a unit of this company.' },
   lease_residents_org_id_resident_id_fkey: { field: 'resident_ids', message: 'Choose residents of this company.' },
@@ -62,6 +67,7 @@ const STILL_REFERENCED: Record<string, string> = {
 /** Project SQLSTATEs → a sentence; the database's own message is used where it is more precise. */
 const CODES: Record<string, string> = {
   LT401: 'Your session has ended. Sign in again.',
+  LT402: 'This company is read-only: its subscription has lapsed. The owner can renew it in Settings.',
   LT403: 'Your role does not allow this. Ask an owner or admin.',
   LT404: 'This was not found. It may have been removed.',
   LT409: 'This conflicts with something that already exists.',
@@ -72,6 +78,17 @@ const CODES: Record<string, string> = {
   PGRST116: 'This was not found. It may have been removed.',
   PGRST301: 'Your session has ended. Sign in again.',
   PGRST303: 'Your session has ended. Sign in again.',
+  // Edge functions' own codes (edge-functions/_shared/errors.ts).
+  invalid_request: 'Some of what you entered is not valid.',
+  invalid_json: 'Something went wrong. Try again, and tell us if it keeps happening.',
+  not_authenticated: 'Your session has ended. Sign in again.',
+  mail_failed: 'The email could not be sent. Try again in a moment.',
+};
+
+/** LT440 (private.check_request): the token claims an org role the user no longer holds. */
+const ACCESS_CHANGED: Record<string, string> = {
+  removed: 'You no longer have access to this company: an owner or admin removed you.',
+  role_changed: 'Your role in this company has changed. Lintel is loading what you may do now.',
 };
 
 const AUTH: Record<string, UserError> = {
@@ -88,13 +105,13 @@ const AUTH: Record<string, UserError> = {
   validation_failed: { message: 'Some of what you entered is not valid.' },
 };
 
-/** LT codes whose database message is written for people (it names the thing in conflict, or the numbers). */
-const SPEAKING = new Set(['LT409', 'LT422', 'LT429']);
+/** Codes whose message is written for people (it names the thing in conflict, the numbers, or what to do). */
+const SPEAKING = new Set(['LT409', 'LT422', 'LT429', 'mail_failed']);
 
 export function toUserError(err: unknown): UserError {
   if (!err) return { message: 'Something went wrong. Try again.' };
   const e = err as ErrorLike;
-  if (e.name === 'TypeError' || /fetch failed|Failed to fetch|NetworkError/i.test(e.message ?? '')) {
+  if (e.name === 'TypeError' || e.name === 'FunctionsFetchError' || /fetch failed|Failed to fetch|NetworkError/i.test(e.message ?? '')) {
     return { message: 'Lintel could not reach the server. Check your connection and try again.', code: 'network' };
   }
   const constraint = /constraint "([^"]+)"/.exec(`${e.message ?? ''} ${e.details ?? ''}`)?.[1];
@@ -109,6 +126,12 @@ export function toUserError(err: unknown): UserError {
   }
   const known = (constraint && CONSTRAINTS[constraint]) || (e.code ? AUTH[e.code] : undefined);
   if (known) return { ...known, code: e.code };
+  if (e.code === 'LT440') return { message: ACCESS_CHANGED[accessChangeOf(err) ?? 'removed']!, code: e.code };
+  if (e.code === 'invalid_request') {
+    const fields = (e.details as unknown as { fieldErrors?: Record<string, string[]> } | null)?.fieldErrors ?? {};
+    const [field, messages] = Object.entries(fields)[0] ?? [];
+    if (field && messages?.[0]) return { field, message: messages[0], code: e.code };
+  }
   if (e.code && CODES[e.code]) {
     const message = SPEAKING.has(e.code) && e.message ? capitalize(e.message) + (e.hint ? ` ${e.hint}` : '') : CODES[e.code]!;
     return { message, code: e.code };
@@ -120,11 +143,35 @@ export function toUserError(err: unknown): UserError {
 
 function capitalize(s: string): string {
   const t = s.trim();
-  return (t.charAt(0).toUpperCase() + t.slice(1)).replace(/([^.!?])$/, '$1.');
+  // An email address opening the sentence stays as it is written.
+  const first = /^\S*@/.test(t) ? t : t.charAt(0).toUpperCase() + t.slice(1);
+  return first.replace(/([^.!?])$/, '$1.');
+}
+
+/** 'removed' or 'role_changed' when the failure is LT440 (the access token is stale), else null. */
+export function accessChangeOf(err: unknown): 'removed' | 'role_changed' | null {
+  const e = err as ErrorLike | null;
+  if (e?.code !== 'LT440') return null;
+  return e.details === 'role_changed' ? 'role_changed' : 'removed';
+}
+
+const accessListeners = new Set<(change: 'removed' | 'role_changed') => void>();
+
+/** Called when any request finds the user's access changed (the /app layout refreshes the session). */
+export function onAccessChanged(listener: (change: 'removed' | 'role_changed') => void): () => void {
+  accessListeners.add(listener);
+  return () => accessListeners.delete(listener);
+}
+
+/** Tells the listeners when a failure says the user's access changed; the failures' reporters call it. */
+export function noticeAccessChange(err: unknown): void {
+  const change = accessChangeOf(err);
+  if (change) for (const listener of accessListeners) listener(change);
 }
 
 /** Shows a failure as an error toast and returns it (for field messages). */
 export function reportError(err: unknown, prefix?: string): UserError {
+  noticeAccessChange(err);
   const u = toUserError(err);
   toast.error(prefix ? `${prefix}: ${u.message}` : u.message);
   return u;

@@ -12,4 +12,9 @@ describe('forms', () => {
     expect(serverErrors({ code: '23505', message: 'violates unique constraint "units_org_id_property_id_label_key"' })).toEqual({ label: 'This property already has a unit with that label.' });
     expect(serverErrors({ code: 'LT403', message: 'x' })).toEqual({ '': 'Your role does not allow this. Ask an owner or admin.' });
   });
+  it('puts a project code on the field the form says it belongs to', () => {
+    expect(serverErrors({ code: 'LT409', message: 'the currency cannot change once leases are written in it' }, { LT409: 'currency' })).toEqual({
+      currency: 'The currency cannot change once leases are written in it.',
+    });
+  });
 });

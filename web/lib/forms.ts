@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { toUserError } from './errors.ts';
+import { noticeAccessChange, toUserError } from './errors.ts';
 
 /** Field name → the first message for it; '' holds messages that belong to no one field. */
 export type FieldErrors = Record<string, string>;
@@ -18,8 +18,13 @@ export function check<S extends z.ZodType>(schema: S, values: unknown): Checked<
   return { ok: false, errors };
 }
 
-/** A refusal from the database as field errors: the constraint's field, or the form's banner. */
-export function serverErrors(err: unknown): FieldErrors {
+/**
+ * A refusal from the database as field errors: the constraint's field, the field this form knows a
+ * project code belongs to (`byCode`, e.g. LT409 on a currency change), or the form's banner.
+ */
+export function serverErrors(err: unknown, byCode: Record<string, string> = {}): FieldErrors {
+  noticeAccessChange(err);
   const u = toUserError(err);
-  return u.field ? { [u.field]: u.message } : { '': u.message };
+  const field = u.field ?? (u.code ? byCode[u.code] : undefined);
+  return field ? { [field]: u.message } : { '': u.message };
 }

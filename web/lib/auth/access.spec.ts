@@ -24,6 +24,18 @@ describe('routeAccess', () => {
     expect(routeAccess('/app', '', orgless)).toEqual({ allow: false, redirect: '/create-org' });
     expect(routeAccess('/create-org', '', orgless)).toEqual({ allow: true });
   });
+  it('keeps each role to the sections it may use', () => {
+    const as = (org_role: Claims['org_role']): Claims => ({ ...base, org_id: 'o1', org_role });
+    expect(routeAccess('/app/settings', '', as('viewer'))).toEqual({ allow: false, redirect: '/app' });
+    expect(routeAccess('/app/team', '', as('viewer'))).toEqual({ allow: false, redirect: '/app' });
+    expect(routeAccess('/app/properties/p1', '', as('maintenance'))).toEqual({ allow: false, redirect: '/app' });
+    expect(routeAccess('/app/maintenance', '', as('maintenance'))).toEqual({ allow: true });
+    expect(routeAccess('/app/residents', '', as('viewer'))).toEqual({ allow: true });
+    expect(routeAccess('/app/audit', '', as('admin'))).toEqual({ allow: true });
+    expect(routeAccess('/app/audit', '', as('manager'))).toEqual({ allow: false, redirect: '/app' });
+    expect(routeAccess('/app/team', '', as('manager'))).toEqual({ allow: true });
+    expect(routeAccess('/app/teams', '', as('viewer'))).toEqual({ allow: true });
+  });
   it('does not confuse /apps or /portals with the guarded areas', () => {
     expect(routeAccess('/apps', '', null)).toEqual({ allow: true });
   });

@@ -1,3 +1,4 @@
+import { capabilitiesOf, type Capabilities } from './capabilities.ts';
 import type { Claims } from './claims.ts';
 
 /**
@@ -7,6 +8,19 @@ import type { Claims } from './claims.ts';
 export type Access = { allow: true } | { allow: false; redirect: string };
 
 const PUBLIC_ONLY = ['/sign-in', '/sign-up', '/reset'];
+
+/**
+ * /app sections closed to roles that cannot use them: anyone else lands on the overview, so
+ * maintenance staff see maintenance only and a viewer never reaches team, settings or the audit
+ * log. (Residents and leases explain themselves to roles without access instead.)
+ */
+const SECTIONS: [string, keyof Capabilities][] = [
+  ['/app/properties', 'portfolio'],
+  ['/app/units', 'portfolio'],
+  ['/app/team', 'team'],
+  ['/app/audit', 'audit'],
+  ['/app/settings', 'settings'],
+];
 
 function home(claims: Claims): string {
   if (!claims.org_id) return '/create-org';
@@ -29,6 +43,8 @@ export function routeAccess(path: string, search: string, claims: Claims | null)
     if (under(path, '/create-org')) return { allow: true };
     const target = home(claims);
     if (under(path, '/app') && target !== '/app') return { allow: false, redirect: target };
+    const section = SECTIONS.find(([prefix]) => under(path, prefix));
+    if (section && !capabilitiesOf(claims.org_role)[section[1]]) return { allow: false, redirect: '/app' };
     if (under(path, '/portal') && target !== '/portal') return { allow: false, redirect: target };
     return { allow: true };
   }

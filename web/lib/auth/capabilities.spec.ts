@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capabilitiesOf } from './capabilities.ts';
+import { assignableRoles, canRemove, capabilitiesOf, invitableRoles } from './capabilities.ts';
 
 describe('capabilitiesOf', () => {
   it('lets a viewer read but change nothing', () => {
@@ -17,5 +17,27 @@ describe('capabilitiesOf', () => {
   });
   it('gives nothing without a role', () => {
     expect(Object.values(capabilitiesOf(undefined)).some(Boolean)).toBe(false);
+  });
+});
+
+describe('team rules (as the member RPCs enforce them)', () => {
+  it('invites up to the inviter’s own role, and only inviting roles invite', () => {
+    expect(invitableRoles('manager')).toEqual(['manager', 'maintenance', 'viewer']);
+    expect(invitableRoles('owner')).toEqual(['owner', 'admin', 'manager', 'maintenance', 'viewer']);
+    expect(invitableRoles('viewer')).toEqual([]);
+    expect(invitableRoles('maintenance')).toEqual([]);
+  });
+  it('lets owners change anyone and admins anyone but owners, never to owner', () => {
+    expect(assignableRoles('owner', 'owner')).toContain('owner');
+    expect(assignableRoles('admin', 'owner')).toEqual([]);
+    expect(assignableRoles('admin', 'viewer')).toEqual(['admin', 'manager', 'maintenance', 'viewer']);
+    expect(assignableRoles('manager', 'viewer')).toEqual([]);
+    expect(assignableRoles('owner', 'resident')).toEqual([]);
+  });
+  it('lets admins remove only roles below admin', () => {
+    expect(canRemove('owner', 'admin')).toBe(true);
+    expect(canRemove('admin', 'admin')).toBe(false);
+    expect(canRemove('admin', 'manager')).toBe(true);
+    expect(canRemove('manager', 'viewer')).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daysBetween, formatDate, formatDateTime, formatPeriod, relativeDue, todayIn } from './date.ts';
+import { daysBetween, formatDate, formatDateTime, formatPeriod, nextDay, relativeDue, startOfDayIn, todayIn } from './date.ts';
 
 describe('dates', () => {
   it('formats a calendar date without shifting it by timezone', () => {
@@ -24,5 +24,18 @@ describe('dates', () => {
     expect(relativeDue('2026-12-04', '2026-12-05', 'en-US')).toBe('1 day overdue');
     expect(relativeDue('2026-12-05', '2026-12-05', 'en-US')).toBe('due today');
     expect(relativeDue('2026-12-07', '2026-12-05', 'en-US')).toBe('due in 2 days');
+  });
+});
+
+describe('startOfDayIn', () => {
+  it('is local midnight of the day in the zone, across DST changes', () => {
+    expect(startOfDayIn('2026-12-05', 'America/Chicago')).toBe('2026-12-05T06:00:00.000Z');
+    expect(startOfDayIn('2026-07-05', 'America/Chicago')).toBe('2026-07-05T05:00:00.000Z');
+    expect(startOfDayIn('2026-03-29', 'Europe/Berlin')).toBe('2026-03-28T23:00:00.000Z');
+    expect(startOfDayIn('2026-12-05', 'UTC')).toBe('2026-12-05T00:00:00.000Z');
+    expect(startOfDayIn('2026-12-05', 'Asia/Kolkata')).toBe('2026-12-04T18:30:00.000Z');
+  });
+  it('nextDay rolls over months and years', () => {
+    expect([nextDay('2026-12-31'), nextDay('2026-02-28')]).toEqual(['2027-01-01', '2026-03-01']);
   });
 });

@@ -27,6 +27,12 @@ export function formatDateTime(iso: string | null | undefined, timeZone: string,
   return fmt(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
 }
 
+/** The calendar day of a moment (timestamptz) in the org's zone: "Dec 5, 2026". */
+export function formatDay(iso: string | null | undefined, timeZone: string, locale?: string): string {
+  if (!iso) return '—';
+  return fmt(locale, { dateStyle: 'medium', timeZone }).format(new Date(iso));
+}
+
 /** A rent period as people say it: "2026-12-01" → "Dec 2026". */
 export function formatPeriod(isoDate: string, locale?: string): string {
   const [y, m] = isoDate.slice(0, 7).split('-').map(Number);
@@ -64,4 +70,27 @@ export function timeAgo(iso: string, now: Date = new Date(), locale?: string): s
   if (abs < 3600) return rtf.format(Math.round(seconds / 60), 'minute');
   if (abs < 86400) return rtf.format(Math.round(seconds / 3600), 'hour');
   return rtf.format(Math.round(seconds / 86400), 'day');
+}
+
+/** How far a timezone is ahead of UTC at an instant, in ms (negative west of Greenwich). */
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts = fmt('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(instant));
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second')) - Math.floor(instant / 1000) * 1000;
+}
+
+/** The instant a calendar day starts in a timezone, as an ISO string: a date filter's lower bound. */
+export function startOfDayIn(isoDate: string, timeZone: string): string {
+  const [y, m, d] = isoDate.slice(0, 10).split('-').map(Number);
+  const wall = Date.UTC(y!, m! - 1, d!);
+  // Twice, for a day that starts on the other side of a DST change than the UTC midnight does.
+  let t = wall - zoneOffsetMs(wall, timeZone);
+  t = wall - zoneOffsetMs(t, timeZone);
+  return new Date(t).toISOString();
+}
+
+/** The calendar day after `isoDate` (YYYY-MM-DD). */
+export function nextDay(isoDate: string): string {
+  const [y, m, d] = isoDate.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(y!, m! - 1, d! + 1)).toISOString().slice(0, 10);
 }

@@ -20,15 +20,26 @@ export const orgSchema = z.object({
 });
 export type OrgInput = z.output<typeof orgSchema>;
 
+/** Whole days from a text field; an empty field is an error, not 0. */
+const days = (label: string, range: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number({ message: `Enter ${label} as a number of days.` }).int('Enter whole days.').min(0, range).max(31, range),
+  );
+
 export const orgSettingsSchema = z.object({
   name: requiredText('the company name'),
   currency,
   timezone,
   country,
   locale,
-  default_late_fee_minor: z.number().int().min(0, 'The late fee cannot be negative.'),
-  default_grace_days: z.coerce.number().int('Enter whole days.').min(0, 'Grace days are 0 to 31.').max(31, 'Grace days are 0 to 31.'),
-  reminder_days_before: z.coerce.number().int('Enter whole days.').min(0, 'Reminders go 0 to 31 days before.').max(31, 'Reminders go 0 to 31 days before.'),
+  /** The form parses the amount it shows (web/lib/format/money.ts parseMoney); null when it is not one. */
+  default_late_fee_minor: z
+    .number({ message: 'Enter the late fee as an amount, like 75.00.' })
+    .int('Enter the late fee as an amount, like 75.00.')
+    .min(0, 'The late fee cannot be negative.'),
+  default_grace_days: days('the grace period', 'Grace days are 0 to 31.'),
+  reminder_days_before: days('when reminders go out', 'Reminders go 0 to 31 days before the due date.'),
   billing_email: z
     .string()
     .trim()
