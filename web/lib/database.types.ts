@@ -767,6 +767,11 @@ isOneToOne: false
 "invite_member":
 { Args: { "p_email": string,"p_resident_id"?: string,"p_role": string }; Returns: Json
                            },
+"lookup_invitation":
+{ Args: { "p_token": string }; Returns: {
+              "email": string,"expires_at": string,"invited_by_name": string,"org_name": string,"role": string,"status": string
+            }[]
+                           },
 "my_organizations":
 { Args: Record<PropertyKey, never>; Returns: {
               "is_active": boolean,"name": string,"org_id": string,"role": string
@@ -799,6 +804,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"receipts_owed":
+{ Args: { "p_limit"?: number,"p_min_age_seconds"?: number }; Returns: Json[]
+                           },
 "record_payment_succeeded":
 { Args: { "p_effective_date"?: string,"p_payment_id": string }; Returns: {
               "amount_minor": number,
@@ -853,6 +861,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"resend_invitation":
+{ Args: { "p_invitation_id": string }; Returns: Json
+                           },
 "run_rent_now":
 { Args: Record<PropertyKey, never>; Returns: {
               "attempts": number,
@@ -887,6 +898,11 @@ isOneToOne: false
                            },
 "sync_payment_intent":
 { Args: { "p_account": string,"p_payment_intent": Json }; Returns: Json
+                           },
+"team_members":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "email": string,"full_name": string,"joined_at": string,"last_sign_in_at": string,"role": string,"user_id": string
+            }[]
                            },
 "verify_cron_secret":
 { Args: { "p_secret": string }; Returns: boolean
