@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { PROJECT_ROOT } from '../local-stack/config.ts';
@@ -12,17 +12,10 @@ const layers = wanted.length ? wanted : [...LAYERS];
 
 const t0 = performance.now();
 process.stdout.write(`Starting a test stack for: ${layers.join(', ')}…\n`);
-// Functions link to the app (invitation emails): SITE_URL is where the end-to-end layer serves it,
-// beside the stack tests' own secrets.
+// Functions link to the app (invitation emails, Stripe's return pages): SITE_URL is where the
+// end-to-end layer serves it.
 const e2ePort = await freePort();
-const functionsEnv = path.join(PROJECT_ROOT, '.lintel', 'test', `functions-${process.pid}.env`);
-mkdirSync(path.dirname(functionsEnv), { recursive: true });
-writeFileSync(
-  functionsEnv,
-  `${readFileSync(path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions.env'), 'utf8')}\nSITE_URL=http://127.0.0.1:${e2ePort}\n`,
-);
-process.env.LINTEL_FUNCTIONS_ENV_FILE ??= functionsEnv;
-const stack = await startTestStack();
+const stack = await startTestStack({ siteUrl: `http://127.0.0.1:${e2ePort}` });
 const statusPath = path.join(stack.stateDir, 'status.test.json');
 writeFileSync(statusPath, JSON.stringify(stack.status));
 const env = { LINTEL_TEST_STACK: statusPath, LINTEL_E2E_PORT: String(e2ePort) };
@@ -54,7 +47,6 @@ try {
   }
 } finally {
   await stack.stop();
-  rmSync(functionsEnv, { force: true });
 }
 process.stdout.write(`All layers ${failed ? 'FAILED' : 'passed'} in ${((performance.now() - t0) / 1000).toFixed(0)} s.\n`);
 process.exit(failed ? 1 : 0);

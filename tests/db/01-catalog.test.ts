@@ -96,7 +96,7 @@ describe('catalog', () => {
       `select p.proname as fn from pg_proc p join pg_namespace n on n.oid = p.pronamespace
        where n.nspname = 'public' and p.prosecdef order by 1`,
     );
-    expect(rows.map((r) => r.fn)).toEqual(['claim_autopay_payments', 'handle_stripe_event', 'record_payment_succeeded', 'sync_payment_intent', 'verify_cron_secret']);
+    expect(rows.map((r) => r.fn)).toEqual(['claim_autopay_payments', 'handle_stripe_event', 'receipts_owed', 'record_payment_succeeded', 'sync_payment_intent', 'verify_cron_secret']);
   });
 
   it('every function we define pins its search_path', async () => {

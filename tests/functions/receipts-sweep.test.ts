@@ -29,7 +29,9 @@ describe('receipts-sweep', () => {
     const service = { authorization: `Bearer ${stack().SERVICE_ROLE_KEY}` };
     const res = await call('receipts-sweep', { headers: service, body: {} });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.written).toBeGreaterThanOrEqual(1);
+    // (The stack's own sweep-receipts job may have run meanwhile and written it first: either way
+    // the receipt is there, written once.)
+    expect(res.body.failed).toBe(0);
     const row = await paymentRow(id);
     expect(row.receipt_path).toBe(`${org.id}/${row.lease_id}/${id}.pdf`);
     // Inside the one-minute grace the webhook's own write may still be running: not swept yet.

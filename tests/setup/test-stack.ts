@@ -6,7 +6,7 @@ import { clusterDir, startPostgres, stopLeftoverPostmaster, type PostgresHandle 
 import { createLogger } from '../../local-stack/log.ts';
 import { pidAlive } from '../../local-stack/process.ts';
 import { startStack } from '../../local-stack/stack.ts';
-import { PUSH_CA_DIR, pushCerts } from './push-ca.ts';
+import { pushCerts } from './push-ca.ts';
 
 /** Debian's PostgreSQL 15 server (CI installs `postgresql-15`), for the Supabase-15 pass. */
 export const PG15_BIN_DIR = '/usr/lib/postgresql/15/bin';
@@ -58,7 +58,10 @@ const silent = createLogger('sweep', { level: 'silent' });
  * A throwaway stack on free ports and a fresh data folder under `.lintel/test/`: embedded
  * PostgreSQL 18 by default, Debian's PostgreSQL 15 when `pg` is '15'.
  */
-export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Promise<TestStack> {
+/** The functions env file this process wrote (rewritten for each stack it starts). */
+let ownEnvFile: string | undefined;
+
+export async function startTestStack(opts: { pg?: 'embedded' | '15'; siteUrl?: string } = {}): Promise<TestStack> {
   const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
   await sweepAbandoned(path.join(PROJECT_ROOT, '.lintel', 'test'));
   const stateDir = path.join(PROJECT_ROOT, '.lintel', 'test', id);
@@ -81,13 +84,14 @@ export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Pro
   // with its secrets file, and end a hung function after 3 s instead of Supabase's 150 s.
   process.env.LINTEL_FUNCTIONS_EXTRA_DIR ??= path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions');
   process.env.LINTEL_FUNCTIONS_WALL_CLOCK_SEC ??= '3';
-  if (!process.env.LINTEL_FUNCTIONS_ENV_FILE) {
-    // The fixture secrets, and the throwaway CA the web-push stand-in serves HTTPS with.
-    const envFile = path.join(PUSH_CA_DIR, 'functions.env');
+  if (!process.env.LINTEL_FUNCTIONS_ENV_FILE || process.env.LINTEL_FUNCTIONS_ENV_FILE === ownEnvFile) {
+    // The fixture secrets, the throwaway CA the web-push stand-in serves HTTPS with, and where the
+    // web app runs (links in mail and Stripe's return pages), like `--env-file` for `functions serve`.
+    ownEnvFile = path.join(PROJECT_ROOT, '.lintel', 'test', `functions-${process.pid}.env`);
     const fixture = readFileSync(path.join(PROJECT_ROOT, 'tests', 'stack', 'fixtures', 'functions.env'), 'utf8');
-    const caPem = pushCerts().caPem;
-    writeFileSync(envFile, `${fixture}\nPUSH_CA_CERTS=${JSON.stringify(caPem)}\n`);
-    process.env.LINTEL_FUNCTIONS_ENV_FILE = envFile;
+    const extra = [`PUSH_CA_CERTS=${JSON.stringify(pushCerts().caPem)}`, ...(opts.siteUrl ? [`SITE_URL=${opts.siteUrl}`] : [])];
+    writeFileSync(ownEnvFile, `${fixture}\n${extra.join('\n')}\n`);
+    process.env.LINTEL_FUNCTIONS_ENV_FILE = ownEnvFile;
   }
   const config = loadConfig({ stateDir, ports: { api, db, mail, smtp, stripe }, externalDbUrl: pg15?.url });
   try {
@@ -100,6 +104,7 @@ export async function startTestStack(opts: { pg?: 'embedded' | '15' } = {}): Pro
         await pg15?.stop();
         logger.flush();
         if (!process.env.LINTEL_KEEP_TEST_STATE) rmSync(stateDir, { recursive: true, force: true });
+        if (ownEnvFile) rmSync(ownEnvFile, { force: true });
       },
     };
   } catch (err) {
