@@ -25,7 +25,9 @@ Deno.serve(
           {
             type: 'express',
             country: org.country,
-            email: org.billing_email ?? claims.email,
+            // Only what is the org's: two admins clicking at once send the same parameters under
+            // the one idempotency key (the caller's own email made the second a StripeIdempotencyError).
+            ...(org.billing_email ? { email: org.billing_email } : {}),
             business_profile: { name: org.name },
             capabilities: { card_payments: { requested: true }, transfers: { requested: true } },
             metadata: { org_id: org.id },

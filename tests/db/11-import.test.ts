@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, actAsPostgres, asUser, attempt, rolledBack, type Tx } from './db.ts';
 import { fixtures, login, type OrgFixture, type OrgKey } from './fixtures.ts';
@@ -197,7 +198,10 @@ describe('import_portfolio', () => {
   it('takes no org from the file: another org’s names and emails make new records in the caller’s org', async () => {
     await rolledBack(async (c) => {
       await actAsPostgres(c);
-      const acmeResident = (await c.query(`select email from public.residents where org_id = $1 and email is not null order by email limit 1`, [F.acme.id])).rows[0].email;
+      // An address only Acme has (other layers add residents to both orgs while this runs).
+      const acmeResident = (
+        await c.query(`insert into public.residents (org_id, full_name, email) values ($1, 'Only In Acme', $2) returning email`, [F.acme.id, `only-acme-${randomUUID()}@example.test`])
+      ).rows[0].email;
       const acmeBefore = await holdings(c, F.acme.id);
       await actAs(c, login('manager', 'birch'));
       const res = await importRows(c, [

@@ -6,7 +6,11 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { PROJECT_ROOT } from '../../local-stack/config.ts';
+import { AUDIT_LIST, listAudit } from '../../web/lib/data/audit.ts';
+import { LEASE_LIST, listLeases } from '../../web/lib/data/leases.ts';
 import { listProperties, PROPERTY_LIST } from '../../web/lib/data/properties.ts';
+import { listResidents, RESIDENT_LIST } from '../../web/lib/data/residents.ts';
+import { listUnits, UNIT_LIST } from '../../web/lib/data/units.ts';
 import { searchEverything } from '../../web/lib/data/search.ts';
 import { overviewCounts } from '../../web/lib/data/overview.ts';
 import { readTableState } from '../../web/lib/table/state.ts';
@@ -95,13 +99,27 @@ async function listQueries(stack: Record<string, string>): Promise<Record<string
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     global: { headers: { Authorization: `Bearer ${token}` } },
   });
-  const view = (query: string) => readTableState(new URLSearchParams(query), PROPERTY_LIST);
+  const view = (query: string, list: Parameters<typeof readTableState>[1]) => readTableState(new URLSearchParams(query), list);
+  const c = client as never;
+  // Each list page's first view, a sort the planner must order another way, a deep page, and a
+  // search: the queries a manager of the 5,000-unit org sends, as the pages send them.
   const cases: [string, () => Promise<unknown>][] = [
-    ['overview figures', () => overviewCounts(client as never, orgId, true)],
-    ['properties: first page', () => listProperties(client as never, orgId, view(''))],
-    ['properties: by occupancy, page 3', () => listProperties(client as never, orgId, view('sort=occupied_count&dir=desc&page=3&size=25'))],
-    ['properties: search', () => listProperties(client as never, orgId, view('q=Property%201'))],
-    ['global search', () => searchEverything(client as never, orgId, 'Unit 12', { residents: true, finance: true })],
+    ['overview figures', () => overviewCounts(c, orgId, true)],
+    ['properties: first page', () => listProperties(c, orgId, view('', PROPERTY_LIST))],
+    ['properties: by occupancy, page 3', () => listProperties(c, orgId, view('sort=occupied_count&dir=desc&page=3&size=25', PROPERTY_LIST))],
+    ['properties: search', () => listProperties(c, orgId, view('q=Property%201', PROPERTY_LIST))],
+    ['units: first page', () => listUnits(c, orgId, view('', UNIT_LIST))],
+    ['units: vacant, by market rent', () => listUnits(c, orgId, view('status=vacant&sort=market_rent_minor&dir=desc', UNIT_LIST))],
+    ['units: page 40', () => listUnits(c, orgId, view('page=40', UNIT_LIST))],
+    ['units: search', () => listUnits(c, orgId, view('q=Unit%2012', UNIT_LIST))],
+    ['residents: first page', () => listResidents(c, orgId, view('', RESIDENT_LIST))],
+    ['residents: by balance', () => listResidents(c, orgId, view('sort=balance_minor&dir=desc', RESIDENT_LIST))],
+    ['residents: search', () => listResidents(c, orgId, view('q=Resident%2012', RESIDENT_LIST))],
+    ['leases: first page', () => listLeases(c, orgId, view('', LEASE_LIST))],
+    ['leases: active, by balance', () => listLeases(c, orgId, view('status=active&sort=balance_minor&dir=desc', LEASE_LIST))],
+    ['leases: search', () => listLeases(c, orgId, view('q=Unit%2012', LEASE_LIST))],
+    ['audit log: first page', () => listAudit(c, orgId, view('', AUDIT_LIST), 'UTC')],
+    ['global search', () => searchEverything(c, orgId, 'Unit 12', { residents: true, finance: true })],
   ];
   const rows: Record<string, string | number>[] = [];
   for (const [name, run] of cases) {
