@@ -24,6 +24,18 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   await page.waitForURL(home);
 }
 
+/** The main navigation, opened first where it is off-canvas and hidden (tablet). */
+export async function openNav(page: Page) {
+  const toggle = page.getByRole('button', { name: 'Menu', exact: true });
+  if (await toggle.isVisible()) await toggle.click();
+  return page.getByRole('navigation', { name: 'Main' });
+}
+
+/** Follows a link in the main navigation. */
+export async function viaNav(page: Page, name: string) {
+  await (await openNav(page)).getByRole('link', { name, exact: true }).click();
+}
+
 /**
  * Saves a full-page screenshot under test-results/screenshots/<project>/<name>.png (test
  * artefacts, never committed) for a person to look at after the run.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { expect, expectAccessible, screenshot, test } from '../fixtures.ts';
+import { expect, expectAccessible, openNav, screenshot, test, viaNav } from '../fixtures.ts';
 
 /** Properties an import test created in Acme, removed after it so other tests see the seed's portfolio. */
 const imported: string[] = [];
@@ -47,8 +47,7 @@ test('a manager imports a spreadsheet: template, problems per row, a fixed file,
   imported.push(property);
   await page.goto('/app');
   // The sidebar folds away under 1024 px.
-  if (info.project.name === 'tablet') await page.getByRole('button', { name: 'Menu', exact: true }).click();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Import' }).click();
+  await viaNav(page, 'Import');
   await expect(page).toHaveURL(/\/app\/import$/);
   await expect(page.getByRole('heading', { name: 'Import a spreadsheet', level: 1 })).toBeVisible();
   await expect(page.getByText('What each column means')).toBeVisible();
@@ -190,7 +189,9 @@ test('a row only the database can refuse is marked on that row, and nothing is i
 });
 
 test('viewers are not offered the import', async ({ asViewer: page }) => {
-  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Import' })).toHaveCount(0);
+  const nav = await openNav(page);
+  await expect(nav.getByRole('link', { name: 'Leases' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Import' })).toHaveCount(0);
   await page.goto('/app/import');
   await expect(page.getByText('Importing is for owners, admins and managers')).toBeVisible();
   await expect(page.getByLabel('Choose a CSV file')).toHaveCount(0);

@@ -1,4 +1,4 @@
-import { expect, expectAccessible, screenshot, test, userApi } from '../fixtures.ts';
+import { expect, expectAccessible, screenshot, test, userApi, viaNav } from '../fixtures.ts';
 
 const ACME = { name: 'Acme Property Co', locale: 'en-US', timezone: 'America/Chicago', default_grace_days: 5, reminder_days_before: 3, default_late_fee_minor: 7500 };
 
@@ -51,9 +51,7 @@ test('owners change the settings, refusals land on their field, and formatting f
   await expect(page.getByRole('button', { name: /Switch company, current: Acme Property Company/ })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Save settings' })).toBeDisabled();
   // Without reloading: the app's copy of the org is what changed.
-  const menu = page.getByRole('button', { name: 'Menu', exact: true });
-  if (await menu.isVisible()) await menu.click();
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Team' }).click();
+  await viaNav(page, 'Team');
   await expect(page.getByRole('table', { name: 'Members' }).getByRole('row', { name: /Vera Lin/ })).toContainText(/\d{1,2} [A-Z][a-z]{2} \d{4}/);
   await page.goto('/app/settings');
   await expect(form.getByLabel('Grace period (days)')).toHaveValue('7');

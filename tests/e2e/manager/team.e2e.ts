@@ -1,5 +1,5 @@
 import type { Browser, Page, TestInfo } from '@playwright/test';
-import { expect, expectAccessible, latestMail, newAcmeMember, newEmail, screenshot, serviceApi, signIn, test, userApi } from '../fixtures.ts';
+import { expect, expectAccessible, latestMail, newAcmeMember, newEmail, openNav, screenshot, serviceApi, signIn, test, userApi } from '../fixtures.ts';
 
 /** A second person at their own browser, the same size as this project's. */
 async function otherBrowser(browser: Browser, info: TestInfo): Promise<Page> {
@@ -74,7 +74,7 @@ test('the owner invites a viewer by email, who signs up through the link and see
   await expect(invitee.getByRole('button', { name: /Switch company, current: Acme Property Co/ })).toContainText('Viewer');
 
   // Read-only: no way to change anything, and the pages that only change things are closed.
-  const nav = invitee.getByRole('navigation', { name: 'Main' });
+  const nav = await openNav(invitee);
   await expect(nav.getByRole('link')).toHaveText(['Overview', 'Properties', 'Units', 'Leases', 'Maintenance']);
   await invitee.goto('/app/properties');
   await expect(invitee.getByRole('table', { name: 'Properties' }).getByRole('row')).toHaveCount(4);
@@ -206,7 +206,7 @@ test('an invitation link shows where it leads, and says so when it has expired o
 });
 
 test('viewers change nothing anywhere, maintenance staff see maintenance only, and the database refuses both', async ({ asViewer: page }, info) => {
-  const nav = page.getByRole('navigation', { name: 'Main' });
+  const nav = await openNav(page);
   await expect(nav.getByRole('link')).toHaveText(['Overview', 'Properties', 'Units', 'Leases', 'Maintenance']);
   await expect(page.getByRole('link', { name: /Add a property|Import a spreadsheet|Invite the team/ })).toHaveCount(0);
   await page.goto('/app/properties');
