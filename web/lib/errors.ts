@@ -1,4 +1,4 @@
-import { toast } from 'svelte-sonner';
+import { toast } from '$lib/toast.ts';
 
 /**
  * The one place a failure becomes words for a manager: by SQLSTATE (the project's LT codes,
