@@ -29,8 +29,8 @@ export async function searchEverything(client: Client, orgId: string, term: stri
   for (const r of [properties, units, residents, leases]) if (r.error) throw r.error;
   return [
     ...(properties.data ?? []).map((p) => ({ kind: 'property' as const, id: p.id, title: p.name, detail: p.city, href: `/app/properties/${p.id}` })),
-    ...(units.data ?? []).map((u) => ({ kind: 'unit' as const, id: u.id!, title: `Unit ${u.label}`, detail: `${u.property_name} · ${u.status}`, href: `/app/units/${u.id}` })),
+    ...(units.data ?? []).map((u) => ({ kind: 'unit' as const, id: u.id!, title: u.label ?? '', detail: `${u.property_name} · ${u.status}`, href: `/app/units/${u.id}` })),
     ...(residents.data ?? []).map((r) => ({ kind: 'resident' as const, id: r.id, title: r.full_name, detail: r.email ?? '', href: `/app/residents/${r.id}` })),
-    ...(leases.data ?? []).map((l) => ({ kind: 'lease' as const, id: l.id!, title: `Lease ${l.unit_label} · ${l.property_name}`, detail: `${l.resident_names ?? 'No residents'} · ${l.status}`, href: `/app/leases/${l.id}` })),
+    ...(leases.data ?? []).map((l) => ({ kind: 'lease' as const, id: l.id!, title: `${l.unit_label} · ${l.property_name}`, detail: `${l.resident_names ?? 'No residents'} · ${l.status}`, href: `/app/leases/${l.id}` })),
   ];
 }
