@@ -9,6 +9,8 @@ import { freePort, startTestStack } from './setup/test-stack.ts';
 const LAYERS = ['lint', 'unit', 'db', 'stack', 'functions', 'e2e'] as const;
 const wanted = process.argv.slice(2).filter((a) => (LAYERS as readonly string[]).includes(a));
 const layers = wanted.length ? wanted : [...LAYERS];
+// Anything else is passed on to Playwright: `npm run test:e2e -- manager/top-bar`.
+const e2eArgs = process.argv.slice(2).filter((a) => !(LAYERS as readonly string[]).includes(a));
 
 const t0 = performance.now();
 process.stdout.write(`Starting a test stack for: ${layers.join(', ')}…\n`);
@@ -36,7 +38,7 @@ try {
     failed ||= res.exitCode !== 0;
   }
   if (layers.includes('e2e')) {
-    const res = await execa('playwright', ['test', '-c', 'tests/e2e/playwright.config.ts'], {
+    const res = await execa('playwright', ['test', '-c', 'tests/e2e/playwright.config.ts', ...e2eArgs], {
       cwd: PROJECT_ROOT,
       preferLocal: true,
       stdio: 'inherit',

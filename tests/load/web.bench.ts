@@ -129,7 +129,7 @@ async function listQueries(stack: Record<string, string>): Promise<Record<string
       await run();
       if (i >= WARMUP) times.push(performance.now() - t0);
     }
-    rows.push({ query: name, samples: times.length, p50_ms: Math.round(percentile(times, 0.5) * 10) / 10, p95_ms: Math.round(percentile(times, 0.95) * 10) / 10 });
+    rows.push({ query: name, samples: times.length, p50_ms: Math.round(percentile(times, 50) * 10) / 10, p95_ms: Math.round(percentile(times, 95) * 10) / 10 });
   }
   return rows;
 }
