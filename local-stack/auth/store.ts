@@ -19,9 +19,14 @@ export type Db = pg.Pool | pg.PoolClient;
  * switching role on each new connection.
  */
 export function createPool(dbUrl: string, max = 8): pg.Pool {
-  const pool = new pg.Pool({ connectionString: dbUrl, max });
-  pool.on('connect', (client) => {
-    client.query('set role supabase_auth_admin').catch(() => undefined);
+  // onConnect is awaited before the pool hands the client out (a 'connect' listener is not, and
+  // its query raced the caller's: pg's "client is already executing a query" warning).
+  const pool = new pg.Pool({
+    connectionString: dbUrl,
+    max,
+    onConnect: async (client) => {
+      await client.query('set role supabase_auth_admin');
+    },
   });
   // Idle clients can lose their server (database restart): log-free, the pool replaces them.
   pool.on('error', () => undefined);

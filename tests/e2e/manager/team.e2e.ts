@@ -230,7 +230,7 @@ test('viewers change nothing anywhere, maintenance staff see maintenance only, a
 
   await page.context().clearCookies();
   await signIn(page, 'maintenance@acme.test');
-  await expect(nav.getByRole('link')).toHaveText(['Maintenance']);
+  await expect((await openNav(page)).getByRole('link')).toHaveText(['Maintenance']);
   await expect(page.getByRole('link', { name: 'Open the maintenance requests' })).toBeVisible();
   for (const path of ['/app/properties', '/app/units', '/app/team', '/app/settings']) {
     await page.goto(path);
