@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { localDate, runCalendar } from './calendar.ts';
+import { CALENDAR_JOB_FOR_ORGS, localDate, runCalendar, setCalendarJob } from './calendar.ts';
 import { actAs, actAsPostgres, attempt, balanceMismatches, pool, rolledBack, tokenClaims, type Tx } from './db.ts';
 import { createOrg } from './fixtures.ts';
 
@@ -340,5 +340,41 @@ describe('the hourly job', () => {
     expect([day, localDate(new Date(), tz)]).toContain(mine.at(-1)!.day);
     await pool().query(job.command);
     expect(await rentPeriods(org.leases[0]!)).toEqual([day.slice(0, 7)]);
+  });
+
+  it('runs as two jobs with the same command, which share the orgs and post each run once', async () => {
+    const jobs = (await pool().query(`select jobname, schedule, command from cron.job where jobname like 'rent-calendar%' order by jobname`)).rows;
+    expect(jobs.map((j) => j.jobname)).toEqual(['rent-calendar', 'rent-calendar-2']);
+    expect(jobs[1].schedule).toBe(jobs[0].schedule);
+    expect(jobs[1].command).toBe(jobs[0].command);
+    // Two runners at once, each the job's DO block on its own backend, over orgs with two leases
+    // whose rent falls due that day: both take part, and every org's day is run once, posted once.
+    const orgs = await Promise.all(Array.from({ length: 40 }, () => calendarOrg('UTC', [{ start: '2034-03-02' }, { start: '2034-03-02' }])));
+    const ids = orgs.map((o) => o.id);
+    const runners = [await pool().connect(), await pool().connect()];
+    try {
+      const pids = [];
+      for (const r of runners) {
+        await setCalendarJob(r, '2034-03-02T01:00:00Z', ids);
+        pids.push((await r.query('select pg_backend_pid() as pid')).rows[0].pid as number);
+      }
+      await Promise.all(runners.map((r) => r.query(CALENDAR_JOB_FOR_ORGS)));
+      const done = (
+        await pool().query(
+          `select to_char(local_date, 'YYYY-MM-DD') as day, status, attempts, rent_entries, runner_pid
+           from public.rent_runs where org_id = any ($1) order by org_id, local_date`,
+          [ids],
+        )
+      ).rows;
+      expect(done).toHaveLength(40);
+      expect(done.filter((r) => r.day !== '2034-03-02' || r.status !== 'succeeded' || r.attempts !== 1 || r.rent_entries !== 2)).toEqual([]);
+      expect(new Set(done.map((r) => r.runner_pid))).toEqual(new Set(pids));
+      for (const o of orgs) {
+        expect(await rentPeriods(o.leases[0]!)).toEqual(['2034-03']);
+        expect(await rentPeriods(o.leases[1]!)).toEqual(['2034-03']);
+      }
+    } finally {
+      for (const r of runners) r.release();
+    }
   });
 });

@@ -1,46 +1,22 @@
 import pg from 'pg';
+import { CALENDAR_JOB_FOR_ORGS, setCalendarJob } from '../db/calendar.ts';
 import { DEFAULT_DATASET, generateDataset } from './generate.ts';
 import { percentile, printTable, processRunMs, settle, writeResult, type BenchContext } from './lib.ts';
 
 // The rent calendar at scale: 2,000 orgs with about 100,000 active leases (the RLS benchmark's
 // skewed shape, its own copy with the prefix "rent"), all in one time zone, so every org's
-// local date turns at once (the worst hour). It runs the hourly job's steps in the database as
-// the job does (a DO block committing per claim and per org), limited to this dataset's orgs,
+// local date turns at once (the worst hour). It runs the hourly job in the database as pg_cron
+// does (a DO block committing per claim and per org), on as many backends at once as there are
+// rent-calendar jobs (BENCH_RENT_RUNNERS overrides, to compare), limited to this dataset's orgs,
 // as of chosen instants: the 1st (every lease's rent falls due), the same hour again, the whole
 // day again, and the 7th (six days caught up, late fees on everything unpaid). Figures: wall
-// time for all orgs and the job backend's CPU time, each org's transaction (claim to finish),
+// time for all orgs and the job backends' CPU time, each org's transaction (claim to finish),
 // entries, WAL.
-
-/** The job's DO block (supabase/migrations/*_add_rent_calendar.sql) with the org list and "now" as settings. */
-const JOB = `
-do $run$
-declare
-  v_since timestamptz := clock_timestamp();
-  v_orgs uuid[] := current_setting('lintel.bench_orgs')::uuid[];
-  v_run uuid;
-  v_from uuid;
-begin
-  perform private.queue_rent_runs(current_setting('lintel.bench_now')::timestamptz, v_orgs);
-  commit;
-  loop
-    v_run := private.claim_rent_run(v_since, v_orgs, v_from);
-    if v_run is null and v_from is not null then
-      v_from := null;
-      continue;
-    end if;
-    exit when v_run is null;
-    commit;
-    select org_id into v_from from public.rent_runs where id = v_run;
-    perform private.execute_rent_run(v_run);
-    commit;
-  end loop;
-end
-$run$`;
 
 interface Phase {
   phase: string;
   wall_ms: number;
-  /** CPU the job's backend used: on a shared machine, the figure other work does not inflate. */
+  /** CPU the job backends used: on a shared machine, the figure other work does not inflate. */
   cpu_ms: number | string;
   runs: number;
   rent_entries: number;
@@ -60,26 +36,44 @@ export default async function rentBench({ stack }: BenchContext): Promise<void> 
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   // The stack's own hourly jobs would charge these orgs for today too: hold them for the bench.
-  const jobs = (await db.query(`select jobid from cron.job where jobname in ('rent-calendar', 'rent-reminders') and active`)).rows.map((r) => r.jobid);
+  const jobs = (await db.query(`select jobid from cron.job where (jobname like 'rent-calendar%' or jobname = 'rent-reminders') and active`)).rows.map((r) => r.jobid);
+  const scheduled = (await db.query(`select count(*)::int as n from cron.job where jobname like 'rent-calendar%'`)).rows[0].n as number;
+  const runners = await Promise.all(
+    Array.from({ length: Number(process.env.BENCH_RENT_RUNNERS) || scheduled }, async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      return c;
+    }),
+  );
+  process.stdout.write(`Runners: ${runners.length} (${scheduled} rent-calendar jobs scheduled)\n`);
   for (const id of jobs) await db.query('select cron.alter_job($1, active := false)', [id]);
   try {
     const orgIds = (await db.query(`select id from public.organizations where slug like 'rent-%' order by id`)).rows.map((r) => r.id as string);
-    await db.query(`select set_config('lintel.bench_orgs', $1, false)`, [`{${orgIds.join(',')}}`]);
     const month = (await db.query(`select to_char(date_trunc('month', current_date), 'YYYY-MM') as m`)).rows[0].m as string;
     await settle(db, 600_000, (s) => process.stdout.write(s));
 
     const pid = (await db.query('select pg_backend_pid() as pid')).rows[0].pid as number;
+    const runnerPids = await Promise.all(runners.map(async (r) => (await r.query('select pg_backend_pid() as pid')).rows[0].pid as number));
+    const runnersCpu = (): number | undefined => {
+      let sum = 0;
+      for (const p of runnerPids) {
+        const ms = processRunMs(p);
+        if (ms === undefined) return undefined;
+        sum += ms;
+      }
+      return sum;
+    };
     const wal = async () => (await db.query('select pg_current_wal_insert_lsn()::text as l')).rows[0].l as string;
     const phase = async (name: string, now: string, prepare?: () => Promise<void>): Promise<Phase> => {
       await prepare?.();
       const from = (await db.query('select clock_timestamp() as t')).rows[0].t as Date;
       const w0 = await wal();
-      await db.query(`select set_config('lintel.bench_now', $1, false)`, [now]);
-      const c0 = processRunMs(pid);
+      for (const r of runners) await setCalendarJob(r, now, orgIds);
+      const c0 = runnersCpu();
       const t0 = performance.now();
-      await db.query(JOB);
+      await Promise.all(runners.map((r) => r.query(CALENDAR_JOB_FOR_ORGS)));
       const wall = performance.now() - t0;
-      const c1 = processRunMs(pid);
+      const c1 = runnersCpu();
       const walMb = Number((await db.query('select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn) as d', [w0])).rows[0].d) / 1e6;
       const runs = (
         await db.query(
@@ -142,6 +136,7 @@ export default async function rentBench({ stack }: BenchContext): Promise<void> 
     process.stdout.write(`Results: ${file}\n`);
   } finally {
     for (const id of jobs) await db.query('select cron.alter_job($1, active := true)', [id]);
+    await Promise.all(runners.map((r) => r.end()));
     await db.end();
   }
 }
