@@ -1,35 +1,9 @@
 import type pg from 'pg';
 
 /**
- * One hourly rent-calendar job as of `now`, for the given orgs only: the steps of the job's DO
- * block (supabase/migrations/*_add_rent_calendar.sql), each statement its own transaction on
- * one connection as there. The job passes no org list; tests limit it to their own orgs so the
- * seeded ones and other files' are left alone.
- */
-export async function runCalendar(client: pg.ClientBase, now: string | Date, orgIds: string[]): Promise<void> {
-  const since = (await client.query<{ t: Date }>('select clock_timestamp() as t')).rows[0]!.t;
-  await client.query('select private.queue_rent_runs($1, $2)', [now, orgIds]);
-  let from: string | null = null;
-  for (;;) {
-    const claimed: pg.QueryResult<{ id: string | null; org: string | null }> = await client.query(
-      'select r.id, r.org_id as org from (select private.claim_rent_run($1, $2, $3) as id) c left join public.rent_runs r on r.id = c.id',
-      [since, orgIds, from],
-    );
-    const { id, org }: { id: string | null; org: string | null } = claimed.rows[0]!;
-    if (!id && from) {
-      from = null;
-      continue;
-    }
-    if (!id) return;
-    from = org;
-    await client.query('select private.execute_rent_run($1)', [id]);
-  }
-}
-
-/**
  * The hourly job's DO block (supabase/migrations/*_add_rent_calendar.sql) as one top-level
  * statement, as pg_cron runs it, but as of `lintel.calendar_now` and for the orgs in
- * `lintel.calendar_orgs` (session settings; see runCalendarJob). The rent benchmark runs it too.
+ * `lintel.calendar_orgs` (session settings; see runCalendar). The rent benchmark runs it too.
  */
 export const CALENDAR_JOB_FOR_ORGS = `
 do $run$
@@ -56,8 +30,12 @@ begin
 end
 $run$`;
 
-/** Sets the session up for CALENDAR_JOB_FOR_ORGS (as of `now`, for `orgIds`), then runs it. */
-export async function runCalendarJob(client: pg.ClientBase, now: string | Date, orgIds: string[]): Promise<void> {
+/**
+ * One hourly rent-calendar job as of `now`, for the given orgs only, as pg_cron runs it: the
+ * job's DO block, one top-level statement committing per claim and per org. The job passes no
+ * org list; tests limit it to their own orgs so the seeded ones and other files' are left alone.
+ */
+export async function runCalendar(client: pg.ClientBase, now: string | Date, orgIds: string[]): Promise<void> {
   await setCalendarJob(client, now, orgIds);
   await client.query(CALENDAR_JOB_FOR_ORGS);
 }
