@@ -1,4 +1,5 @@
 import type { Component } from 'svelte';
+import { reportError } from '$lib/errors.ts';
 
 /**
  * A component fetched the first time someone reaches for it (a menu, a popover, a dialog), so
@@ -27,6 +28,16 @@ export function lazy<P extends Record<string, any>>(loader: () => Promise<{ defa
     load,
     prefetch(): void {
       load().catch(() => undefined);
+    },
+    /** Loads it for someone who reached for it: true once ready; a failure is told as a toast. */
+    async use(): Promise<boolean> {
+      try {
+        await load();
+        return true;
+      } catch (err) {
+        reportError(err);
+        return false;
+      }
     },
   };
 }
