@@ -110,6 +110,28 @@ describe('handle_stripe_event', () => {
     });
   });
 
+  it('writes a payment once per event: its PaymentIntent with its status, or alone when the status stays', async () => {
+    await rolledBack(async (c) => {
+      await connect(c);
+      const writes = async (p: string) => ({
+        audit: (await c.query(`select count(*)::int as n from public.audit_log where table_name = 'payments' and record_id = $1 and action = 'update'`, [p])).rows[0].n,
+        broadcasts: (await c.query(`select count(*)::int as n from realtime.messages where payload ->> 'table' = 'payments' and payload #>> '{record,id}' = $1 and event = 'UPDATE'`, [p])).rows[0].n,
+      });
+      const p = await pendingPayment(c);
+      await handle(c, event('payment_intent.succeeded', intent(p, 'succeeded')));
+      expect(await row(c, p)).toMatchObject({ status: 'succeeded', stripe_payment_intent_id: `pi_db13_${p.slice(0, 8)}` });
+      // One audit row (pending → succeeded, with the intent) and one message per topic: the org's
+      // finance topic and the lease's resident.
+      expect(await writes(p)).toEqual({ audit: 1, broadcasts: 2 });
+
+      // A pending intent's event finds a pending payment: nothing moves, but the intent is recorded.
+      const q = await pendingPayment(c);
+      await handle(c, event('payment_intent.canceled', intent(q, 'requires_payment_method', { last_payment_error: null })));
+      expect(await row(c, q)).toMatchObject({ status: 'pending', stripe_payment_intent_id: `pi_db13_${q.slice(0, 8)}` });
+      expect((await writes(q)).audit).toBe(1);
+    });
+  });
+
   it('never moves a payment back; asks for the PaymentIntent when two non-final events share a second', async () => {
     await rolledBack(async (c) => {
       await connect(c);
