@@ -1,6 +1,7 @@
 import fontkit from '@pdf-lib/fontkit';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
+import { db } from './db.ts';
 
 /** What the database hands over for one receipt (private.receipt_todo). */
 export interface ReceiptTodo {
@@ -87,20 +88,89 @@ export async function receiptPdf(r: ReceiptTodo): Promise<Uint8Array> {
   return doc.save({ useObjectStreams: false });
 }
 
+/** Up to 50 receipts per UPDATE (above that a statement's broadcast is one bulk message). */
+const MARK_BATCH = 50;
+const MARK_WAIT_MS = 25;
+
+interface Queued {
+  todo: ReceiptTodo;
+  done: (err?: unknown) => void;
+}
+
 /**
- * Writes the receipt to Storage and records it on the payment. Safe to repeat: the path is the
- * payment's, the upload overwrites, and the database only asks while receipt_path is empty.
+ * Writes receipts to Storage a few at a time and records them on their payments in batches. A
+ * burst of payments queues here instead of rendering every PDF at once, so the worker keeps
+ * answering Stripe while the receipts follow; and each UPDATE of receipt_path takes every receipt
+ * uploaded while the previous one ran (one statement, one commit, one broadcast for the lot).
+ * Safe to repeat: the path is the payment's, the upload overwrites, and only a payment without a
+ * receipt_path is marked. What a dying worker leaves unwritten the receipts sweep writes.
  */
-export async function storeReceipt(
-  admin: SupabaseClient,
-  todo: ReceiptTodo,
-  markStored: (paymentId: string, path: string) => Promise<void> = async (paymentId, path) => {
-    const { error } = await admin.from('payments').update({ receipt_path: path }).eq('id', paymentId);
-    if (error) throw error;
-  },
-): Promise<void> {
-  const pdf = await receiptPdf(todo);
-  const up = await admin.storage.from(RECEIPTS_BUCKET).upload(todo.path, pdf, { contentType: 'application/pdf', upsert: true });
-  if (up.error) throw up.error;
-  await markStored(todo.payment_id, todo.path);
+export class ReceiptWriter {
+  readonly #admin: SupabaseClient;
+  readonly #concurrency: number;
+  readonly #waiting: Queued[] = [];
+  #uploading = 0;
+  #uploaded: Queued[] = [];
+  #marking = false;
+
+  constructor(admin: SupabaseClient, { concurrency = 4 }: { concurrency?: number } = {}) {
+    this.#admin = admin;
+    this.#concurrency = concurrency;
+  }
+
+  /** Resolves once the receipt is in Storage and on its payment; rejects if either failed. */
+  write(todo: ReceiptTodo): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ todo, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#uploading < this.#concurrency && this.#waiting.length) {
+      const item = this.#waiting.shift()!;
+      this.#uploading++;
+      this.#upload(item.todo).then(
+        () => {
+          this.#uploaded.push(item);
+          void this.#mark();
+        },
+        (err) => item.done(err ?? new Error('receipt upload failed')),
+      ).finally(() => {
+        this.#uploading--;
+        this.#pump();
+      });
+    }
+  }
+
+  async #upload(todo: ReceiptTodo): Promise<void> {
+    const pdf = await receiptPdf(todo);
+    const up = await this.#admin.storage.from(RECEIPTS_BUCKET).upload(todo.path, pdf, { contentType: 'application/pdf', upsert: true });
+    if (up.error) throw up.error;
+  }
+
+  async #mark(): Promise<void> {
+    if (this.#marking) return;
+    this.#marking = true;
+    try {
+      while (this.#uploaded.length) {
+        // A moment for the uploads still under way, so a burst's marks share statements.
+        if (this.#uploaded.length < MARK_BATCH && this.#uploading) await new Promise((r) => setTimeout(r, MARK_WAIT_MS));
+        const batch = this.#uploaded.splice(0, MARK_BATCH);
+        try {
+          const sql = db();
+          const rows = batch.map((b) => ({ id: b.todo.payment_id, path: b.todo.path }));
+          await sql`
+            update public.payments p set receipt_path = v.path
+            from jsonb_to_recordset(${sql.json(rows as never)}) as v (id uuid, path text)
+            where p.id = v.id and p.receipt_path is null`;
+          for (const b of batch) b.done();
+        } catch (err) {
+          for (const b of batch) b.done(err ?? new Error('marking receipts failed'));
+        }
+      }
+    } finally {
+      this.#marking = false;
+    }
+  }
 }

@@ -1,9 +1,8 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { db } from './db.ts';
 import { requireEnv } from './env.ts';
 import { HttpError } from './errors.ts';
-import { type ReceiptTodo, storeReceipt } from './receipts.ts';
+import type { ReceiptTodo, ReceiptWriter } from './receipts.ts';
 import { Stripe, stripe } from './stripe.ts';
 
 /** The envelope of a Stripe event, after its signature checked out. */
@@ -112,7 +111,7 @@ async function apply(event: VerifiedEvent, fetched: Obj | null): Promise<Outcome
 
 const needsIntent = (err: unknown) => (err as { code?: string }).code === 'LT428';
 
-export async function processEvent(admin: SupabaseClient, event: VerifiedEvent): Promise<Outcome> {
+export async function processEvent(receipts: ReceiptWriter, event: VerifiedEvent): Promise<Outcome> {
   let outcome: Outcome;
   try {
     outcome = await apply(event, await fetchCurrent(event));
@@ -123,9 +122,7 @@ export async function processEvent(admin: SupabaseClient, event: VerifiedEvent):
   if (outcome.receipt) {
     // After the answer, not before it: Stripe needs only the committed booking, and the PDF and
     // its upload were most of a delivery's time. The receipts-sweep job writes any left behind.
-    const write = storeReceipt(admin, outcome.receipt, async (id, path) => {
-      await db()`update public.payments set receipt_path = ${path} where id = ${id}`;
-    }).catch((err) => console.error('receipt for', outcome.payment_id, 'left to the sweep:', err));
+    const write = receipts.write(outcome.receipt).catch((err) => console.error('receipt for', outcome.payment_id, 'left to the sweep:', err));
     const runtime = (globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } }).EdgeRuntime;
     if (runtime) runtime.waitUntil(write);
     else await write;

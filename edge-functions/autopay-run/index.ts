@@ -6,7 +6,7 @@
 import { requireScheduledCaller } from '../_shared/auth.ts';
 import { adminClient } from '../_shared/clients.ts';
 import { handler, HttpError, json } from '../_shared/errors.ts';
-import { storeReceipt, type ReceiptTodo } from '../_shared/receipts.ts';
+import { type ReceiptTodo, ReceiptWriter } from '../_shared/receipts.ts';
 import { Stripe, stripe } from '../_shared/stripe.ts';
 
 interface Due {
@@ -24,6 +24,7 @@ interface Due {
 }
 
 const admin = adminClient();
+const receipts = new ReceiptWriter(admin);
 
 async function charge(due: Due): Promise<'succeeded' | 'failed' | 'processing' | 'error'> {
   let intent: Stripe.PaymentIntent;
@@ -58,7 +59,7 @@ async function charge(due: Due): Promise<'succeeded' | 'failed' | 'processing' |
     return 'error';
   }
   const receipt = (synced.data as { receipt: ReceiptTodo | null }).receipt;
-  if (receipt) await storeReceipt(admin, receipt).catch((e) => console.error('autopay receipt', due.payment_id, e));
+  if (receipt) await receipts.write(receipt).catch((e) => console.error('autopay receipt', due.payment_id, e));
   return intent.status === 'succeeded' ? 'succeeded' : intent.status === 'processing' ? 'processing' : 'failed';
 }
 

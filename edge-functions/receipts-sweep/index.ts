@@ -5,13 +5,15 @@ import { z } from 'zod';
 import { requireScheduledCaller } from '../_shared/auth.ts';
 import { adminClient } from '../_shared/clients.ts';
 import { handler, HttpError, json } from '../_shared/errors.ts';
-import { storeReceipt, type ReceiptTodo } from '../_shared/receipts.ts';
+import { type ReceiptTodo, ReceiptWriter } from '../_shared/receipts.ts';
 import { parseBody } from '../_shared/validate.ts';
 
 // An operator (or a test) may sweep receipts younger than the job's one-minute grace.
 const Body = z.strictObject({ min_age_seconds: z.int().min(0).max(86_400).optional() });
 
 const admin = adminClient();
+// A few at a time: Storage and the worker's wall clock.
+const receipts = new ReceiptWriter(admin, { concurrency: 8 });
 
 Deno.serve(
   handler(async (req) => {
@@ -23,11 +25,8 @@ Deno.serve(
     const todos = ((owed.data ?? []) as (ReceiptTodo | null)[]).filter((t): t is ReceiptTodo => !!t);
     let written = 0;
     let failed = 0;
-    // A few at a time: Storage and the worker's wall clock.
-    for (let i = 0; i < todos.length; i += 8) {
-      const results = await Promise.allSettled(todos.slice(i, i + 8).map((t) => storeReceipt(admin, t)));
-      for (const r of results) r.status === 'fulfilled' ? written++ : (failed++, console.error('receipt', r.reason));
-    }
+    const results = await Promise.allSettled(todos.map((t) => receipts.write(t)));
+    for (const r of results) r.status === 'fulfilled' ? written++ : (failed++, console.error('receipt', r.reason));
     return json({ owed: todos.length, written, failed });
   }),
 );
