@@ -91,6 +91,7 @@ export async function receiptPdf(r: ReceiptTodo): Promise<Uint8Array> {
 /** Up to 50 receipts per UPDATE (above that a statement's broadcast is one bulk message). */
 const MARK_BATCH = 50;
 const MARK_WAIT_MS = 25;
+const RECENT_MS = 60_000;
 
 interface Queued {
   todo: ReceiptTodo;
@@ -112,18 +113,38 @@ export class ReceiptWriter {
   #uploading = 0;
   #uploaded: Queued[] = [];
   #marking = false;
+  /** Receipts queued or under way, by payment: a second event about the payment joins its write. */
+  readonly #pending = new Map<string, Promise<void>>();
+  /** When this worker last wrote each payment's receipt (the newest 1,000, for a minute). */
+  readonly #written = new Map<string, number>();
 
   constructor(admin: SupabaseClient, { concurrency = 4 }: { concurrency?: number } = {}) {
     this.#admin = admin;
     this.#concurrency = concurrency;
   }
 
-  /** Resolves once the receipt is in Storage and on its payment; rejects if either failed. */
+  /**
+   * Resolves once the receipt is in Storage and on its payment; rejects if either failed. A
+   * Checkout payment's two events (the session's and the PaymentIntent's) may both find it owed
+   * while the first write is under way, or just after: that is one write, not two.
+   */
   write(todo: ReceiptTodo): Promise<void> {
-    return new Promise((resolve, reject) => {
+    const id = todo.payment_id;
+    if (Date.now() - (this.#written.get(id) ?? 0) < RECENT_MS) return Promise.resolve();
+    const pending = this.#pending.get(id);
+    if (pending) return pending;
+    const written = new Promise<void>((resolve, reject) => {
       this.#waiting.push({ todo, done: (err) => (err === undefined ? resolve() : reject(err)) });
       this.#pump();
-    });
+    }).then(
+      () => {
+        this.#written.delete(id);
+        this.#written.set(id, Date.now());
+        if (this.#written.size > 1000) this.#written.delete(this.#written.keys().next().value!);
+      },
+    ).finally(() => this.#pending.delete(id));
+    this.#pending.set(id, written);
+    return written;
   }
 
   #pump(): void {
@@ -132,14 +153,15 @@ export class ReceiptWriter {
       this.#uploading++;
       this.#upload(item.todo).then(
         () => {
+          this.#uploading--;
           this.#uploaded.push(item);
           void this.#mark();
         },
-        (err) => item.done(err ?? new Error('receipt upload failed')),
-      ).finally(() => {
-        this.#uploading--;
-        this.#pump();
-      });
+        (err) => {
+          this.#uploading--;
+          item.done(err ?? new Error('receipt upload failed'));
+        },
+      ).finally(() => this.#pump());
     }
   }
 
