@@ -91,7 +91,8 @@ export async function receiptPdf(r: ReceiptTodo): Promise<Uint8Array> {
 /** Up to 50 receipts per UPDATE (above that a statement's broadcast is one bulk message). */
 const MARK_BATCH = 50;
 const MARK_WAIT_MS = 25;
-const RECENT_MS = 60_000;
+/** Receipts waiting for an upload slot, at most: past that a burst's receipts go to the sweep. */
+const MAX_WAITING = 2_000;
 
 interface Queued {
   todo: ReceiptTodo;
@@ -115,12 +116,20 @@ export class ReceiptWriter {
   #marking = false;
   /** Receipts queued or under way, by payment: a second event about the payment joins its write. */
   readonly #pending = new Map<string, Promise<void>>();
-  /** When this worker last wrote each payment's receipt (the newest 1,000, for a minute). */
+  /** When this writer last wrote each payment's receipt (the newest 1,000). */
   readonly #written = new Map<string, number>();
 
-  constructor(admin: SupabaseClient, { concurrency = 4 }: { concurrency?: number } = {}) {
+  readonly #rememberMs: number;
+
+  /**
+   * `concurrency`: uploads in flight. `rememberMs`: how long a payment whose receipt this writer
+   * wrote is taken as done without asking again (the webhook's Checkout pairs); 0 for a caller
+   * that only ever asks for receipts the database says are owed, as the sweep does.
+   */
+  constructor(admin: SupabaseClient, { concurrency = 4, rememberMs = 60_000 }: { concurrency?: number; rememberMs?: number } = {}) {
     this.#admin = admin;
-    this.#concurrency = concurrency;
+    this.#concurrency = Math.max(1, Math.floor(concurrency));
+    this.#rememberMs = rememberMs;
   }
 
   /**
@@ -130,9 +139,11 @@ export class ReceiptWriter {
    */
   write(todo: ReceiptTodo): Promise<void> {
     const id = todo.payment_id;
-    if (Date.now() - (this.#written.get(id) ?? 0) < RECENT_MS) return Promise.resolve();
+    if (Date.now() - (this.#written.get(id) ?? 0) < this.#rememberMs) return Promise.resolve();
     const pending = this.#pending.get(id);
     if (pending) return pending;
+    // The payment keeps receipt_path empty, so receipts_owed hands it to the sweep.
+    if (this.#waiting.length >= MAX_WAITING) return Promise.reject(new Error(`${MAX_WAITING} receipts already wait in this worker`));
     const written = new Promise<void>((resolve, reject) => {
       this.#waiting.push({ todo, done: (err) => (err === undefined ? resolve() : reject(err)) });
       this.#pump();
@@ -180,12 +191,22 @@ export class ReceiptWriter {
         if (this.#uploaded.length < MARK_BATCH && this.#uploading) await new Promise((r) => setTimeout(r, MARK_WAIT_MS));
         const batch = this.#uploaded.splice(0, MARK_BATCH);
         try {
-          const sql = db();
           const rows = batch.map((b) => ({ id: b.todo.payment_id, path: b.todo.path }));
-          await sql`
-            update public.payments p set receipt_path = v.path
-            from jsonb_to_recordset(${sql.json(rows as never)}) as v (id uuid, path text)
-            where p.id = v.id and p.receipt_path is null`;
+          // Another worker (the sweep, or the other event of a Checkout payment) may mark some of
+          // the same payments: lock them in id order, so two batches wait for each other instead
+          // of deadlocking, and give up on a stuck lock instead of holding every later receipt.
+          await db().begin(async (tx) => {
+            await tx`set local lock_timeout = '5s'`;
+            await tx`set local statement_timeout = '30s'`;
+            await tx`
+              with v as (select * from jsonb_to_recordset(${tx.json(rows as never)}) as v (id uuid, path text)),
+                   locked as (
+                     select p.id, v.path from public.payments p join v on v.id = p.id
+                     where p.receipt_path is null order by p.id for update of p)
+              update public.payments p set receipt_path = l.path
+              from locked l
+              where p.id = l.id and p.receipt_path is null`;
+          });
           for (const b of batch) b.done();
         } catch (err) {
           for (const b of batch) b.done(err ?? new Error('marking receipts failed'));

@@ -13,7 +13,7 @@ const Body = z.strictObject({ min_age_seconds: z.int().min(0).max(86_400).option
 
 const admin = adminClient();
 // A few at a time: Storage and the worker's wall clock.
-const receipts = new ReceiptWriter(admin, { concurrency: 8 });
+const receipts = new ReceiptWriter(admin, { concurrency: 8, rememberMs: 0 });
 
 Deno.serve(
   handler(async (req) => {
