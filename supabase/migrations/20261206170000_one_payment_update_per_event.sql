@@ -111,7 +111,12 @@ begin
 end;
 $$;
 
-create or replace function private.apply_checkout_payment(p_session jsonb, p_type text, p_account text, p_at timestamptz)
+-- Checkout in payment mode. p_intent is the session's PaymentIntent as Stripe has it now, fetched
+-- by the webhook when two events of the same second left the order unclear (LT428): its status is
+-- then the latest word, as for the PaymentIntent's own events. (Without it a Checkout event that
+-- hit LT428 raised it again on every retry.)
+drop function private.apply_checkout_payment(jsonb, text, text, timestamptz);
+create function private.apply_checkout_payment(p_session jsonb, p_type text, p_account text, p_at timestamptz, p_intent jsonb default null)
 returns uuid
 language plpgsql
 security definer
@@ -122,20 +127,23 @@ declare
   v_status text;
 begin
   if v_payment.id is null
-     or not private.payment_matches(v_payment, p_account, p_session ->> 'payment_intent', (p_session ->> 'amount_total')::bigint) then
+     or not private.payment_matches(v_payment, p_account, p_session ->> 'payment_intent', (p_session ->> 'amount_total')::bigint)
+     or (p_intent is not null and p_intent ->> 'id' is distinct from p_session ->> 'payment_intent') then
     return null;
   end if;
   v_status := case
+    when p_intent is not null then private.intent_status(p_intent)
     when p_type = 'checkout.session.expired' then 'canceled'
     when p_type = 'checkout.session.async_payment_failed' then 'failed'
     when p_session ->> 'payment_status' = 'paid' then 'succeeded'
     else 'processing'
   end;
-  perform private.set_payment_status(v_payment, v_status, p_at, false, null,
-    p_session ->> 'payment_intent', p_session ->> 'id');
+  perform private.set_payment_status(v_payment, v_status, p_at, p_intent is not null,
+    p_intent #>> '{last_payment_error,message}', p_session ->> 'payment_intent', p_session ->> 'id');
   return v_payment.id;
 end;
 $$;
+revoke execute on function private.apply_checkout_payment(jsonb, text, text, timestamptz, jsonb) from public;
 
 create or replace function private.apply_refund(p_charge jsonb, p_account text, p_at timestamptz) returns uuid
 language plpgsql
@@ -207,3 +215,59 @@ begin
   return v_payment.id;
 end;
 $$;
+
+-- The webhook's one call per verified event, as before, except that a Checkout event retried with
+-- its PaymentIntent (after LT428) now passes it on.
+create or replace function private.handle_stripe_event(p_event jsonb, p_fetched jsonb) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_type text := p_event ->> 'type';
+  v_object jsonb := p_event #> '{data,object}';
+  v_account text := p_event ->> 'account';
+  v_at timestamptz := to_timestamp((p_event ->> 'created')::bigint);
+  v_payment uuid;
+  v_org uuid;
+  v_new boolean;
+begin
+  insert into private.stripe_events (id, type, account, created)
+  values (p_event ->> 'id', v_type, v_account, v_at)
+  on conflict (id) do nothing;
+  v_new := found;
+
+  if not v_new then
+    -- A redelivery: nothing to apply, but a receipt that a crash left unwritten is still owed.
+    select p.id into v_payment from public.payments p
+    where p.id = private.to_uuid(v_object #>> '{metadata,payment_id}')
+       or p.stripe_payment_intent_id = coalesce(v_object ->> 'payment_intent', case when v_object ->> 'object' = 'payment_intent' then v_object ->> 'id' end)
+    limit 1;
+  elsif v_type in ('payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.processing', 'payment_intent.canceled') then
+    v_payment := private.apply_payment_intent(coalesce(p_fetched, v_object), v_account, v_at, p_fetched is not null);
+  elsif v_type in ('checkout.session.completed', 'checkout.session.expired',
+                   'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed') then
+    if v_object ->> 'mode' = 'payment' then
+      v_payment := private.apply_checkout_payment(v_object, v_type, v_account, v_at, p_fetched);
+    elsif v_object ->> 'mode' = 'setup' and v_type = 'checkout.session.completed' and p_fetched is not null then
+      perform private.apply_autopay_setup(v_object, p_fetched, v_account);
+    elsif v_object ->> 'mode' = 'subscription' and v_account is null and p_fetched is not null then
+      update public.organizations o set stripe_customer_id = v_object ->> 'customer'
+      where o.id = private.to_uuid(v_object ->> 'client_reference_id') and o.stripe_customer_id is null;
+      v_org := private.apply_subscription(p_fetched);
+    end if;
+  elsif v_type = 'charge.refunded' then
+    v_payment := private.apply_refund(v_object, v_account, v_at);
+  elsif v_type like 'charge.dispute.%' then
+    v_payment := private.apply_dispute(v_object, v_account, v_at, p_fetched);
+  elsif v_type = 'account.updated' then
+    v_org := private.apply_stripe_account(coalesce(p_fetched, v_object));
+  elsif (v_type like 'customer.subscription.%' or v_type like 'invoice.%') and v_account is null and p_fetched is not null then
+    v_org := private.apply_subscription(p_fetched);
+  end if;
+
+  return jsonb_build_object('duplicate', not v_new, 'payment_id', v_payment, 'org_id', v_org,
+    'receipt', case when v_payment is not null then private.receipt_todo(v_payment) end);
+end;
+$$;
+revoke execute on function private.handle_stripe_event(jsonb, jsonb) from public;

@@ -156,6 +156,29 @@ describe('handle_stripe_event', () => {
     });
   });
 
+  it('settles two Checkout events of the same second by the PaymentIntent the webhook fetched', async () => {
+    await rolledBack(async (c) => {
+      await connect(c);
+      const p = await pendingPayment(c);
+      const pi = intent(p, 'requires_payment_method');
+      const session = (extra: Record<string, unknown>) => ({
+        id: `cs_db13_${p.slice(0, 8)}`, object: 'checkout.session', mode: 'payment', payment_intent: pi.id,
+        amount_total: 50_000, payment_status: 'unpaid', metadata: { payment_id: p }, ...extra,
+      });
+      // A bank debit: the session completes unpaid (processing), and fails within the same second.
+      await handle(c, event('checkout.session.completed', session({}), { created: 1_800_000_200 }));
+      expect(await row(c, p)).toMatchObject({ status: 'processing', stripe_checkout_session_id: `cs_db13_${p.slice(0, 8)}`, stripe_payment_intent_id: pi.id });
+      const failed = event('checkout.session.async_payment_failed', session({}), { created: 1_800_000_200 });
+      expect((await attempt(c, 'select public.handle_stripe_event($1::jsonb)', [JSON.stringify(failed)])).code).toBe('LT428');
+      // Retried with the intent as Stripe has it now, it applies; another payment's intent does not.
+      await handle(c, failed, { ...pi, id: 'pi_db13_someoneelse' });
+      expect((await row(c, p)).status).toBe('processing');
+      await handle(c, event('checkout.session.async_payment_failed', session({}), { created: 1_800_000_200 }), pi);
+      expect(await row(c, p)).toMatchObject({ status: 'failed', failure_reason: 'Your card was declined.' });
+      expect(await entries(c, p)).toEqual([]);
+    });
+  });
+
   it('ignores objects from another account or for another amount', async () => {
     await rolledBack(async (c) => {
       await connect(c);
