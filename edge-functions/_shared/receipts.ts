@@ -196,8 +196,8 @@ export class ReceiptWriter {
           // the same payments: lock them in id order, so two batches wait for each other instead
           // of deadlocking, and give up on a stuck lock instead of holding every later receipt.
           await db().begin(async (tx) => {
-            await tx`set local lock_timeout = '5s'`;
-            await tx`set local statement_timeout = '30s'`;
+            await tx`select set_config('lock_timeout', '5s', true), set_config('statement_timeout', '30s', true),
+                            set_config('lintel.via', 'payment_receipt', true)`;
             await tx`
               with v as (select * from jsonb_to_recordset(${tx.json(rows as never)}) as v (id uuid, path text)),
                    locked as (

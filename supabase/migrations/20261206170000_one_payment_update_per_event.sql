@@ -232,6 +232,9 @@ declare
   v_org uuid;
   v_new boolean;
 begin
+  -- Every audited write of the event (the payment, its ledger entry, an org's Connect or plan
+  -- flags) says it came from Stripe, not "a setup or scheduled job".
+  perform set_config('lintel.via', 'stripe_webhook', true);
   insert into private.stripe_events (id, type, account, created)
   values (p_event ->> 'id', v_type, v_account, v_at)
   on conflict (id) do nothing;
@@ -271,3 +274,42 @@ begin
 end;
 $$;
 revoke execute on function private.handle_stripe_event(jsonb, jsonb) from public;
+
+-- The payment's ledger entry keeps the caller's lintel.via (autopay's charge says autopay).
+create or replace function private.post_payment_entry(p_payment public.payments) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_day date;
+begin
+  select (coalesce(p_payment.succeeded_at, now()) at time zone o.timezone)::date into v_day
+  from public.organizations o where o.id = p_payment.org_id;
+  perform set_config('lintel.via', coalesce(nullif(current_setting('lintel.via', true), ''), 'stripe_webhook'), true);
+  perform private.insert_ledger_entry(
+    p_payment.org_id, p_payment.lease_id, 'payment', -p_payment.amount_minor,
+    'stripe:' || p_payment.stripe_payment_intent_id,
+    case when p_payment.autopay then 'Autopay' else 'Online payment' end,
+    v_day, null, p_payment.id);
+end;
+$$;
+revoke execute on function private.post_payment_entry(public.payments) from public;
+
+
+-- A PaymentIntent autopay-run just created (service role): its writes are audited as autopay.
+create or replace function public.sync_payment_intent(p_payment_intent jsonb, p_account text) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_payment uuid;
+begin
+  perform set_config('lintel.via', 'autopay', true);
+  v_payment := private.apply_payment_intent(p_payment_intent, p_account, now(), true);
+  return jsonb_build_object('payment_id', v_payment,
+    'receipt', case when v_payment is not null then private.receipt_todo(v_payment) end);
+end;
+$$;
+

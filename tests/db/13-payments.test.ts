@@ -123,6 +123,20 @@ describe('handle_stripe_event', () => {
       // One audit row (pending → succeeded, with the intent) and one message per topic: the org's
       // finance topic and the lease's resident.
       expect(await writes(p)).toEqual({ audit: 1, broadcasts: 2 });
+      // Its audit rows say the change came from Stripe: the payment's and its ledger entry's.
+      const via = await c.query(
+        `select table_name, via from public.audit_log where (record_id = $1::text and action = 'update') or record_id in (select id::text from public.ledger_entries where payment_id = $1::uuid) order by table_name`,
+        [p],
+      );
+      expect(via.rows).toEqual([{ table_name: 'ledger_entries', via: 'stripe_webhook' }, { table_name: 'payments', via: 'stripe_webhook' }]);
+      // Autopay's own charge, synced by autopay-run, says autopay.
+      const a = await pendingPayment(c);
+      await c.query('select public.sync_payment_intent($1::jsonb, $2)', [JSON.stringify(intent(a, 'succeeded')), ACCOUNT]);
+      const autopay = await c.query(
+        `select distinct via from public.audit_log where (record_id = $1::text and action = 'update') or record_id in (select id::text from public.ledger_entries where payment_id = $1::uuid)`,
+        [a],
+      );
+      expect(autopay.rows).toEqual([{ via: 'autopay' }]);
 
       // A pending intent's event finds a pending payment: nothing moves, but the intent is recorded.
       const q = await pendingPayment(c);

@@ -60,6 +60,9 @@ describe('audit rows in words', () => {
     expect(actorOf(row({ actor_user_id: 'u1', actor_role: 'manager', via: 'post_ledger_entry' }), ctx)).toEqual({ name: 'Maya Ortiz', detail: 'Manager · manual ledger entry' });
     expect(actorOf(row({ actor_user_id: 'u8', actor_role: 'authenticated', via: 'accept_invitation' }), ctx)).toEqual({ name: 'Former member', detail: 'accepted an invitation' });
     expect(actorOf(row({ actor_role: 'service_role', via: 'run_rent_charges' }), ctx)).toEqual({ name: 'System', detail: 'rent run · Lintel service' });
+    // The Stripe webhook's direct connection is the database's own role: it says what it was.
+    expect(actorOf(row({ actor_role: 'postgres', via: 'stripe_webhook' }), ctx)).toEqual({ name: 'System', detail: 'Stripe event' });
+    expect(actorOf(row({ actor_role: 'postgres', via: null }), ctx)).toEqual({ name: 'System', detail: 'Setup or scheduled job' });
   });
 
   it('explains a bulk row instead of listing fields', () => {

@@ -51,6 +51,9 @@ const VIA_LABELS: Record<string, string> = {
   accept_invitation: 'accepted an invitation',
   remove_member: 'removed from the team',
   change_member_role: 'role change',
+  stripe_webhook: 'Stripe event',
+  autopay: 'autopay',
+  payment_receipt: 'receipt filed',
 };
 
 const FIELD_LABELS: Record<string, string> = {
@@ -118,7 +121,8 @@ export function actorOf(row: AuditRow, ctx: AuditContext): { name: string; detai
     const role = row.actor_role && row.actor_role in ROLE_LABELS ? ROLE_LABELS[row.actor_role as OrgRole] : null;
     return { name: ctx.memberName(row.actor_user_id) ?? 'Former member', detail: [role, how].filter(Boolean).join(' · ') };
   }
-  const system = row.actor_role === 'service_role' ? 'Lintel service' : row.actor_role === 'postgres' ? 'Setup or scheduled job' : (row.actor_role ?? '');
+  // The database's own role is a function's direct connection when it names itself, else setup or cron.
+  const system = row.actor_role === 'service_role' ? 'Lintel service' : row.actor_role === 'postgres' ? (how ? '' : 'Setup or scheduled job') : (row.actor_role ?? '');
   return { name: 'System', detail: [how, system].filter(Boolean).join(' · ') };
 }
 
