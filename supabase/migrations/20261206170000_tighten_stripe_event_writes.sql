@@ -1,8 +1,13 @@
--- One UPDATE of a payment per Stripe event instead of two or three. The first event about a
--- payment used to record the PaymentIntent (and a Checkout Session) in one statement, then the
--- status in another: each statement wrote its own audit row and its own finance broadcast, and
--- together they were a sixth of the webhook's database time. Now payment_matches only checks, and
--- set_payment_status writes the ids with the status, or alone when the status does not move.
+-- The Stripe webhook's writes, tightened:
+-- 1. One UPDATE of a payment per Stripe event instead of two or three. The first event about a
+--    payment used to record the PaymentIntent (and a Checkout Session) in one statement, then the
+--    status in another: each statement wrote its own audit row and its own finance broadcast, and
+--    together they were a sixth of the webhook's database time. Now payment_matches only checks,
+--    and set_payment_status writes the ids with the status, or alone when the status does not move.
+-- 2. A Checkout event retried with its PaymentIntent after LT428 applies that intent (it used to
+--    raise LT428 again on every retry).
+-- 3. The audit trail says where the writes came from: stripe_webhook, or autopay for the charges
+--    autopay-run syncs, instead of nothing (shown as "Setup or scheduled job").
 set local lock_timeout = '5s';
 set local statement_timeout = '1min';
 
