@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CALENDAR_JOB_FOR_ORGS, localDate, runCalendar, setCalendarJob } from './calendar.ts';
+import { calendarJobForOrgs, localDate, runCalendar, setCalendarJob } from './calendar.ts';
 import { actAs, actAsPostgres, attempt, balanceMismatches, pool, rolledBack, tokenClaims, type Tx } from './db.ts';
 import { createOrg } from './fixtures.ts';
 
@@ -358,7 +358,8 @@ describe('the hourly job', () => {
         await setCalendarJob(r, '2034-03-02T01:00:00Z', ids);
         pids.push((await r.query('select pg_backend_pid() as pid')).rows[0].pid as number);
       }
-      await Promise.all(runners.map((r) => r.query(CALENDAR_JOB_FOR_ORGS)));
+      const command = await calendarJobForOrgs(runners[0]!);
+      await Promise.all(runners.map((r) => r.query(command)));
       const done = (
         await pool().query(
           `select to_char(local_date, 'YYYY-MM-DD') as day, status, attempts, rent_entries, runner_pid

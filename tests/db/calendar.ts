@@ -1,34 +1,27 @@
 import type pg from 'pg';
 
+/** Where the job asks for the clock and every org, and what a test asks instead. */
+const FOR_ORGS: [string, string][] = [
+  ['private.queue_rent_runs(now())', "private.queue_rent_runs(current_setting('lintel.calendar_now')::timestamptz, current_setting('lintel.calendar_orgs')::uuid[])"],
+  ['private.claim_rent_run(v_since, null, v_from)', "private.claim_rent_run(v_since, current_setting('lintel.calendar_orgs')::uuid[], v_from)"],
+];
+
 /**
- * The hourly job's DO block (supabase/migrations/*_add_rent_calendar.sql) as one top-level
- * statement, as pg_cron runs it, but as of `lintel.calendar_now` and for the orgs in
- * `lintel.calendar_orgs` (session settings; see runCalendar). The rent benchmark runs it too.
+ * The hourly job's own command (cron.job 'rent-calendar', a top-level DO block), as of
+ * `lintel.calendar_now` and for the orgs in `lintel.calendar_orgs` (session settings; see
+ * runCalendar) instead of the clock and every org. Read from the database, so tests and the rent
+ * benchmark run the job's loop as scheduled; a job no longer making those two calls fails here.
  */
-export const CALENDAR_JOB_FOR_ORGS = `
-do $run$
-declare
-  v_since timestamptz := clock_timestamp();
-  v_orgs uuid[] := current_setting('lintel.calendar_orgs')::uuid[];
-  v_run uuid;
-  v_from uuid;
-begin
-  perform private.queue_rent_runs(current_setting('lintel.calendar_now')::timestamptz, v_orgs);
-  commit;
-  loop
-    v_run := private.claim_rent_run(v_since, v_orgs, v_from);
-    if v_run is null and v_from is not null then
-      v_from := null;
-      continue;
-    end if;
-    exit when v_run is null;
-    commit;
-    select org_id into v_from from public.rent_runs where id = v_run;
-    perform private.execute_rent_run(v_run);
-    commit;
-  end loop;
-end
-$run$`;
+export async function calendarJobForOrgs(client: pg.ClientBase): Promise<string> {
+  const { rows } = await client.query(`select command from cron.job where jobname = 'rent-calendar'`);
+  let command = rows[0]?.command as string | undefined;
+  if (!command) throw new Error('no rent-calendar job in cron.job');
+  for (const [call, instead] of FOR_ORGS) {
+    if (command.split(call).length !== 2) throw new Error(`the rent-calendar job no longer calls ${call} once`);
+    command = command.replace(call, instead);
+  }
+  return command;
+}
 
 /**
  * One hourly rent-calendar job as of `now`, for the given orgs only, as pg_cron runs it: the
@@ -37,10 +30,10 @@ $run$`;
  */
 export async function runCalendar(client: pg.ClientBase, now: string | Date, orgIds: string[]): Promise<void> {
   await setCalendarJob(client, now, orgIds);
-  await client.query(CALENDAR_JOB_FOR_ORGS);
+  await client.query(await calendarJobForOrgs(client));
 }
 
-/** The session settings CALENDAR_JOB_FOR_ORGS reads. */
+/** The session settings calendarJobForOrgs's command reads. */
 export async function setCalendarJob(client: pg.ClientBase, now: string | Date, orgIds: string[]): Promise<void> {
   await client.query(`select set_config('lintel.calendar_now', $1, false), set_config('lintel.calendar_orgs', $2, false)`, [
     now instanceof Date ? now.toISOString() : now,

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { CALENDAR_JOB_FOR_ORGS, setCalendarJob } from '../db/calendar.ts';
+import { calendarJobForOrgs, setCalendarJob } from '../db/calendar.ts';
 import { DEFAULT_DATASET, generateDataset } from './generate.ts';
 import { percentile, printTable, processRunMs, settle, writeResult, type BenchContext } from './lib.ts';
 
@@ -69,9 +69,10 @@ export default async function rentBench({ stack }: BenchContext): Promise<void> 
       const from = (await db.query('select clock_timestamp() as t')).rows[0].t as Date;
       const w0 = await wal();
       for (const r of runners) await setCalendarJob(r, now, orgIds);
+      const command = await calendarJobForOrgs(runners[0]!);
       const c0 = runnersCpu();
       const t0 = performance.now();
-      await Promise.all(runners.map((r) => r.query(CALENDAR_JOB_FOR_ORGS)));
+      await Promise.all(runners.map((r) => r.query(command)));
       const wall = performance.now() - t0;
       const c1 = runnersCpu();
       const walMb = Number((await db.query('select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn) as d', [w0])).rows[0].d) / 1e6;
