@@ -86,7 +86,10 @@ export default async function webhooksBench({ stack }: BenchContext): Promise<vo
     // On hosted Supabase functions run apart from the database, so the database's share is what
     // bounds the rate there.
     const workers = pidsOf('deno-worker', 'stripe-webhook');
-    const dbPids = async () => (await db.query('select pid from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()')).rows.map((r) => r.pid as number);
+    // The database's backends, and whose each is: the function's, the Realtime feed, or others.
+    const sessions = async () =>
+      new Map((await db.query(`select pid, case when backend_type = 'walsender' then 'realtime' when application_name = 'lintel edge function' then 'function' else 'other' end as who from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()`)).rows.map((r) => [r.pid as number, r.who as string]));
+    const dbPids = async () => [...(await sessions()).keys()];
     const cpu = (pid: number) => processRunMs(pid) ?? 0;
     const withCpu = async <T extends { events: number }>(measure: () => Promise<T>) => {
       const before = new Map([...(await dbPids()), ...workers, Number(stack.PID)].map((pid) => [pid, cpu(pid)]));
@@ -122,9 +125,7 @@ export default async function webhooksBench({ stack }: BenchContext): Promise<vo
       return { events: list.length, seconds, events_per_s: list.length / seconds, p50_ms: percentile(ms, 50), p99_ms: percentile(ms, 99), non_2xx: list.length - (statuses.get(200) ?? 0) };
     };
     // The whole burst until the last receipt: the database's CPU by connection, per payment.
-    const sessions = async () =>
-      new Map((await db.query(`select pid, case when backend_type = 'walsender' then 'realtime' when application_name = 'lintel edge function' then 'function' else 'other' end as who from pg_catalog.pg_stat_activity where pid <> pg_backend_pid()`)).rows.map((r) => [r.pid as number, r.who as string]));
-    const burstStart = new Map([...(await sessions()).keys()].map((pid) => [pid, cpu(pid)]));
+    const burstStart = new Map((await dbPids()).map((pid) => [pid, cpu(pid)]));
     const t0 = performance.now();
     const first = await withCpu(() => run(order));
     const receipts = await receiptsDone(t0);
